@@ -1,0 +1,73 @@
+"""The `hansyn` command: sample data, and the nightly refresh run in this process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    logging.getLogger("hansyn").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Dagster's own event log is for the UI; the console gets our progress lines.
+    for name in ("dagster", "dagster_dbt"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
+
+
+@click.group()
+def main() -> None:
+    """hansyn: the data platform of Social hänsyn i upphandling."""
+
+
+@main.command("sample-data")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Raw folder.")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--scale", type=float, default=1.0, show_default=True, help="Multiplies volumes.")
+def sample_data(out: Path | None, seed: int, scale: float) -> None:
+    """Write a synthetic city's deliveries for every source, laid out as data/raw/."""
+    from .config import load_settings
+    from .sampledata import generate
+
+    out = out or load_settings().raw_dir
+    written = generate(out, seed=seed, scale=scale)
+    for source, files in written.items():
+        click.echo(f"{source}: {len(files)} files")
+    click.echo(f"sample data written to {out}")
+
+
+@main.command()
+@click.option("--verbose", is_flag=True, help="Debug logging.")
+def refresh(verbose: bool) -> None:
+    """Run the nightly job now, in this process, and print what it did."""
+    _setup_logging(verbose)
+    from .refresh import run_refresh
+
+    summary = run_refresh()
+    click.echo(summary.render())
+    sys.exit(0 if summary.published else 1)
+
+
+@main.command()
+def paths() -> None:
+    """Print the folders and files the settings point at."""
+    from .config import load_settings
+
+    s = load_settings()
+    for name in ("raw_dir", "marts_dir", "warehouse", "dbt_target_dir"):
+        click.echo(f"{name}: {getattr(s, name)}")
+    click.echo(f"DAGSTER_HOME: {os.environ.get('DAGSTER_HOME', '(not set: ephemeral)')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""The sources of `data/raw/`, one loader module each; SOURCES is what ingestion iterates."""
+
+from . import avtalsregister, upphandlingsmyndigheten
+from .common import FileRefused, LoadContext, ParsedFile, Source
+
+SOURCES: dict[str, Source] = {
+    module.SOURCE.name: module.SOURCE
+    for module in (
+        upphandlingsmyndigheten,
+        avtalsregister,
+    )
+}
+
+__all__ = ["SOURCES", "FileRefused", "LoadContext", "ParsedFile", "Source"]

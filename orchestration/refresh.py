@@ -1,0 +1,97 @@
+"""`hansyn refresh`: the nightly job run in this process, and a summary of what it did."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from .config import load_settings
+from .ingest import warehouse
+
+log = logging.getLogger("hansyn.refresh")
+
+
+@dataclass
+class RefreshSummary:
+    run_id: str
+    success: bool
+    published: bool
+    files: list[tuple] = field(
+        default_factory=list
+    )  # (source, file, status, loaded, rejected, msg)
+    tables: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    marts_dir: str = ""
+
+    def render(self) -> str:
+        loaded = sum(1 for f in self.files if f[2] == "loaded")
+        refused = [f for f in self.files if f[2] == "refused"]
+        duplicate = [f for f in self.files if f[2] == "duplicate"]
+        rejected = sum(f[4] or 0 for f in self.files)
+        lines = [
+            "",
+            f"hansyn refresh — run {self.run_id}",
+            f"  files loaded: {loaded}, refused: {len(refused)}, duplicates: {len(duplicate)}",
+            f"  rows loaded: {sum(f[3] or 0 for f in self.files)}, rows rejected: {rejected}",
+        ]
+        for f in refused:
+            lines.append(f"  REFUSED {f[0]}/{f[1]}: {f[5]}")
+        for f in self.files:
+            if f[2] == "loaded" and f[4]:
+                lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
+        for failure in self.failures:
+            lines.append(f"  FAILED {failure}")
+        if self.published:
+            lines.append(f"  published {len(self.tables)} tables to {self.marts_dir}:")
+            lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
+        else:
+            lines.append(f"  NOT PUBLISHED: the last good marts in {self.marts_dir} are unchanged.")
+        return "\n".join(lines)
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME the run is kept where `dagster dev` shows it; otherwise ephemeral.
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_refresh() -> RefreshSummary:
+    from .definitions import defs
+
+    settings = load_settings()
+    job = defs.resolve_job_def("nightly_refresh")
+    log.info("raw folder %s → warehouse %s", settings.raw_dir, settings.warehouse)
+    with _instance() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # Dagster's event log stays in the instance; the console gets progress lines.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    summary = RefreshSummary(
+        run_id=result.run_id,
+        success=result.success,
+        published=False,
+        marts_dir=str(settings.marts_dir),
+    )
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            summary.failures.append(
+                f"{event.step_key}: {error.message.strip().splitlines()[0] if error else ''}"
+            )
+    for mat in result.asset_materializations_for_node("published_marts"):
+        summary.published = True
+        summary.tables = mat.metadata["tables"].value
+    if settings.warehouse.exists():
+        with warehouse(settings, read_only=True) as con:
+            summary.files = con.execute(
+                "select source, file_name, status, rows_loaded, rows_rejected, message "
+                "from audit.load_log where run_id = ? order by source, file_name",
+                [result.run_id],
+            ).fetchall()
+    return summary

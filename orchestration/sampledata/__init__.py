@@ -1,0 +1,29 @@
+"""`hansyn sample-data`: a synthetic city's deliveries for every source, in their formats."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from . import avtalsregister, upphandlingsmyndigheten
+from .world import World, build_world
+
+# One writer module per source folder; each has write(world, folder, rng) -> list[Path].
+WRITERS = {
+    "upphandlingsmyndigheten": upphandlingsmyndigheten,
+    "avtalsregister": avtalsregister,
+}
+
+
+def generate(out: Path, seed: int = 2026, scale: float = 1.0) -> dict[str, list[Path]]:
+    """Deterministic for a seed: the same seed and scale write the same bytes."""
+    world = build_world(seed=seed, scale=scale)
+    written: dict[str, list[Path]] = {}
+    for name, module in WRITERS.items():
+        folder = Path(out) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        written[name] = module.write(world, folder, random.Random(f"{seed}-{name}"))
+    return written
+
+
+__all__ = ["World", "build_world", "generate"]

@@ -1,0 +1,317 @@
+"""The synthetic city behind the sample data: contracts, people, registrations and placements.
+
+Every source's writer renders its delivery from this one world, so the sources agree with each
+other the way the real ones do (the same people, the same contracts)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from ..config import DBT_PROJECT_DIR
+
+FIRST_YEAR = 2021
+LAST_YEAR = 2025
+TODAY = dt.date(2026, 3, 31)  # the date of the newest register snapshot
+
+CITY_BUYERS = [
+    # (org number, Beställande organisation)
+    ("2120001355", "Stadsledningskontoret"),
+    ("2120001355", "Park- och naturförvaltningen"),
+    ("2120001355", "Fastighetskontoret"),
+    ("2120001355", "Förskoleförvaltningen"),
+    ("2120001355", "Grundskoleförvaltningen"),
+    ("2120001355", "Äldre samt vård- och omsorgsförvaltningen"),
+    ("2120001355", "Stadsmiljöförvaltningen"),
+    ("2120001355", "Inköp och upphandling"),
+    ("5563533412", "Göteborgs Spårvägar AB"),
+    ("5563626794", "Göteborg Energi AB"),
+    ("5561143941", "Familjebostäder i Göteborg AB"),
+    ("5560468562", "Göteborgs Stads Bostadsaktiebolag"),
+    ("5561194878", "Göteborgs Stads Parkeringsaktiebolag"),
+    ("5560082553", "Göteborgs Hamn AB"),
+    ("5560953829", "Göteborgs Egnahems AB"),
+    ("5560824897", "Förvaltnings AB Göteborgslokaler"),
+    ("5564280369", "Göteborg & Co AB"),
+]
+# Buyers that share the city's name but are not the city's (left out of every indicator).
+OTHER_BUYERS = [
+    ("2021003153", "Göteborgs universitet"),
+    ("2220000265", "Göteborgsregionens kommunalförbund"),
+    ("2220000752", "Räddningstjänstförbundet Storgöteborg"),
+    ("5561217828", "GöteborgsOperan AB"),
+]
+AGENCY_NAMES = {
+    "2120001355": "GÖTEBORGS KOMMUN",
+    "5563533412": "GÖTEBORGS SPÅRVÄGAR AKTIEBOLAG",
+    "5563626794": "GÖTEBORG ENERGI AKTIEBOLAG",
+    "5561143941": "FAMILJEBOSTÄDER I GÖTEBORG AKTIEBOLAG",
+    "5560468562": "GÖTEBORGS STADS BOSTADSAKTIEBOLAG",
+    "5561194878": "GÖTEBORGS STADS PARKERINGSAKTIEBOLAG",
+    "5560082553": "GÖTEBORGS HAMN AKTIEBOLAG",
+    "5560953829": "GÖTEBORGS EGNAHEMS AKTIEBOLAG",
+    "5560824897": "FÖRVALTNINGS AB GÖTEBORGSLOKALER",
+    "5564280369": "GÖTEBORG & CO AB",
+    "2021003153": "GÖTEBORGS UNIVERSITET",
+    "2220000265": "GÖTEBORGSREGIONENS KOMMUNALFÖRBUND",
+    "2220000752": "RÄDDNINGSTJÄNSTFÖRBUNDET STORGÖTEBORG",
+    "5561217828": "GÖTEBORGSOPERAN AKTIEBOLAG",
+}
+SERVICES_CPV = [
+    "90910000 Rengöringstjänster",
+    "77310000 Plantering och skötsel av grönområden",
+    "55520000 Cateringtjänster",
+    "50700000 Reparation och underhåll av utrustning i byggnader",
+    "79710000 Säkerhetstjänster",
+    "60100000 Vägtransporttjänster",
+    "90500000 Tjänster i samband med avfall",
+    "72512000 Dokumenthanteringstjänster",
+]
+GOODS_CPV = ["30190000 Diverse kontorsutrustning", "15800000 Diverse livsmedel"]
+WORKS_CPV = ["45210000 Byggnadsarbete", "45233000 Anläggningsarbeten för vägar"]
+SUPPLIERS = [
+    ("5560000001", "Städ & Service i Väst AB"),
+    ("5560000019", "Grönyta Göteborg AB"),
+    ("5560000027", "Måltid Hisingen AB"),
+    ("5560000035", "Fastighetsteknik Nordost AB"),
+    ("5560000043", "Trygg Bevakning Sverige AB"),
+    ("5560000050", "Kretslopp & Återbruk AB"),
+    ("5560000068", "Transport Centrum AB"),
+    ("5560000076", "Arkiv och Dokument i Göteborg AB"),
+]
+TARGET_GROUPS = [
+    "Långtidsarbetslös",
+    "Nyanländ",
+    "Ung 16–29",
+    "Person med funktionsnedsättning",
+    "Försörjningsstöd",
+]
+PLACEMENT_TYPES = ["Anställning", "Lärlingsplats", "Trainee", "Praktik", "Sysselsättning"]
+
+
+def luhn_digit(nine_digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(nine_digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def valid_orgnr(rng: random.Random, prefix: str = "556") -> str:
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(9 - len(prefix)))
+    return body + luhn_digit(body)
+
+
+@dataclass
+class Person:
+    pnr12: str  # YYYYMMDDNNNN, day + 60 for a samordningsnummer
+    birth: dt.date
+    sex: str  # 'F' or 'M'
+
+    def render(self, rng: random.Random) -> str:
+        """The personnummer in one of the forms the contracts allow."""
+        long, short = self.pnr12, self.pnr12[2:]
+        sep = "+" if TODAY.year - self.birth.year >= 100 else "-"
+        forms = [f"{long[:8]}-{long[8:]}", long, f"{short[:6]}{sep}{short[6:]}"]
+        if sep == "-":
+            forms.append(short)
+        return rng.choice(forms)
+
+
+@dataclass
+class Registration:
+    person: Person
+    target_group: str
+    primaromrade: str
+    registered: dt.date
+    deregistered: dt.date | None
+    referred_to: str | None
+
+
+@dataclass
+class Contract:
+    procurement_id: str
+    diarienummer: str
+    title: str
+    buyer_org_number: str
+    buyer_organisation: str
+    procurement_type: str
+    cpv: str
+    start: dt.date
+    end: dt.date | None
+    workers: int
+    social_level: int
+    required_places: int
+    target_groups: list[str]
+    supplier_org_number: str | None
+    supplier_name: str | None
+    execution_area: str | None
+    advertised: bool  # in the agency's statistics
+    first_snapshot: dt.date
+
+
+@dataclass
+class Placement:
+    contract: Contract
+    person: Person
+    placement_type: str
+    start: dt.date
+    end: dt.date | None
+    extent: int
+
+
+@dataclass
+class World:
+    seed: int
+    scale: float
+    geography: list[dict[str, str]]
+    contracts: list[Contract] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+    snapshot_dates: list[dt.date] = field(default_factory=list)
+
+
+def load_geography() -> list[dict[str, str]]:
+    with (DBT_PROJECT_DIR / "seeds" / "geography.csv").open(encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["stadsomrade"]]
+
+
+def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    import calendar
+
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def make_person(rng: random.Random, used: set[str]) -> Person:
+    while True:
+        age_years = rng.choices([rng.randint(16, 29), rng.randint(30, 64), 101], [45, 54, 1])[0]
+        birth = _date_between(
+            rng, dt.date(2026 - age_years, 1, 1), dt.date(2026 - age_years, 12, 28)
+        )
+        sex = rng.choice("FM")
+        serial = f"{rng.randint(0, 99):02d}"
+        sex_digit = rng.choice("02468" if sex == "F" else "13579")
+        day = birth.day + (60 if rng.random() < 0.03 else 0)  # samordningsnummer
+        nine = f"{birth:%y%m}{day:02d}{serial}{sex_digit}"
+        pnr12 = f"{birth.year // 100}{nine}{luhn_digit(nine)}"
+        if pnr12 not in used:
+            used.add(pnr12)
+            return Person(pnr12=pnr12, birth=birth, sex=sex)
+
+
+def build_world(seed: int = 2026, scale: float = 1.0) -> World:
+    rng = random.Random(seed)
+    world = World(seed=seed, scale=scale, geography=load_geography())
+    n_contracts = max(20, round(150 * scale))
+    world.snapshot_dates = [dt.date(2025, 6, 30), dt.date(2025, 12, 31), TODAY]
+
+    for i in range(n_contracts):
+        year = rng.randint(FIRST_YEAR, LAST_YEAR)
+        city = rng.random() < 0.92
+        org, buyer = rng.choice(CITY_BUYERS if city else OTHER_BUYERS)
+        kind = rng.choices(["Tjänster", "Varor", "Byggentreprenader"], [70, 15, 15])[0]
+        cpv = rng.choice(
+            {"Tjänster": SERVICES_CPV, "Varor": GOODS_CPV, "Byggentreprenader": WORKS_CPV}[kind]
+        )
+        start = _date_between(rng, dt.date(year, 1, 1), dt.date(year, 12, 31))
+        shape = rng.random()
+        if shape < 0.12:
+            end = None  # open-ended
+        elif shape < 0.17:
+            end = _add_months(start, 4) - dt.timedelta(days=1)  # exactly on the boundary
+        elif shape < 0.22:
+            end = _add_months(start, 4) - dt.timedelta(days=2)  # one day short
+        elif shape < 0.30:
+            end = start + dt.timedelta(days=rng.randint(20, 100))  # short
+        else:
+            end = _add_months(start, rng.choice([12, 24, 36, 48]))
+        workers = rng.choices([0, 1, 2, rng.randint(3, 40)], [5, 15, 15, 65])[0]
+        level = (
+            rng.choices([0, 1, 2, 3, 4], [35, 10, 10, 30, 15])[0]
+            if kind == "Tjänster"
+            else (rng.choices([0, 1, 2, 3, 4], [70, 10, 5, 10, 5])[0])
+        )
+        places = rng.randint(1, 6) if level >= 3 else 0
+        supplier = rng.choice(SUPPLIERS)
+        first_snapshot = (
+            rng.choice(world.snapshot_dates)
+            if start.year == LAST_YEAR
+            else (world.snapshot_dates[0])
+        )
+        world.contracts.append(
+            Contract(
+                procurement_id=f"GBG-{year}-{i + 1:04d}",
+                diarienummer=f"{year}/{rng.randint(100, 9999)}",
+                title=f"{cpv.split(' ', 1)[1]} {rng.choice(['2.0', 'ramavtal', ''])}".strip(),
+                buyer_org_number=org,
+                buyer_organisation=buyer,
+                procurement_type=kind,
+                cpv=cpv,
+                start=start,
+                end=end,
+                workers=workers,
+                social_level=level,
+                required_places=places,
+                target_groups=rng.sample(TARGET_GROUPS, k=rng.randint(1, 3)) if level else [],
+                supplier_org_number=supplier[0] if rng.random() > 0.05 else None,
+                supplier_name=supplier[1],
+                execution_area=rng.choice(["01", "02", "03", "04", None]),
+                advertised=rng.random() < 0.8,
+                first_snapshot=first_snapshot,
+            )
+        )
+
+    used: set[str] = set()
+    n_people = max(60, round(700 * scale))
+    world.people = [make_person(rng, used) for _ in range(n_people)]
+    employment_contracts = [c for c in world.contracts if c.social_level >= 3]
+    primar = [g["primaromrade"] for g in world.geography]
+    for person in world.people:
+        if rng.random() < 0.08:
+            continue  # never registered: target group Okänd, area 99
+        for _ in range(rng.choices([1, 2, 3], [75, 20, 5])[0]):
+            registered = _date_between(rng, dt.date(2019, 1, 1), dt.date(2025, 10, 31))
+            out = registered + dt.timedelta(days=rng.randint(60, 900))
+            world.registrations.append(
+                Registration(
+                    person=person,
+                    target_group=rng.choice(TARGET_GROUPS),
+                    primaromrade="199" if rng.random() < 0.03 else rng.choice(primar),
+                    registered=registered,
+                    deregistered=out if out < TODAY and rng.random() < 0.5 else None,
+                    referred_to=rng.choice(employment_contracts).procurement_id
+                    if employment_contracts and rng.random() < 0.4
+                    else None,
+                )
+            )
+
+    for person in world.people:
+        if rng.random() > 0.55 or not employment_contracts:
+            continue
+        for _ in range(rng.choices([1, 2], [85, 15])[0]):
+            contract = rng.choice(employment_contracts)
+            latest = min(contract.end or TODAY, TODAY - dt.timedelta(days=30))
+            if latest <= contract.start:
+                continue
+            start = _date_between(rng, contract.start, latest)
+            end = None if rng.random() < 0.3 else start + dt.timedelta(days=rng.randint(30, 540))
+            world.placements.append(
+                Placement(
+                    contract=contract,
+                    person=person,
+                    placement_type=rng.choices(PLACEMENT_TYPES, [40, 10, 10, 25, 15])[0],
+                    start=start,
+                    end=end,
+                    extent=rng.choice([25, 50, 75, 100, 100, 100]),
+                )
+            )
+    return world
