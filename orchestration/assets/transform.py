@@ -1,12 +1,14 @@
 """The dbt project as assets: staging → intermediate → marts, its tests as asset checks."""
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ..config import load_settings
 from ..transform import dbt_project
 
 log = logging.getLogger("hansyn.dbt")
@@ -31,6 +33,8 @@ class HansynTranslator(DagsterDbtTranslator):
 def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # raise_on_error (the default) fails this step when a test marked error fails, so the
     # publish asset downstream does not run: nothing new is published.
+    # dbt's profile reads the warehouse path from the environment: pass the settings' path on.
+    os.environ["HANSYN_WAREHOUSE"] = str(load_settings().warehouse)
     for event in dbt.cli(["build"], context=context).stream():
         if isinstance(event, dg.AssetCheckResult) and not event.passed:
             log.warning(
