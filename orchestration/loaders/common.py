@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from stdnum import luhn
+from stdnum.exceptions import InvalidChecksum
 from stdnum.se import personnummer as stdnum_personnummer
 
 REJECTED_COLUMNS = ["source", "file_name", "row_number", "reason", "raw_values"]
@@ -230,17 +232,22 @@ def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
 def canonical_personnummer(value: str) -> tuple[str, dt.date, str]:
     """(YYYYMMDDNNNN, birth date, sex 'F'/'M') of any accepted form; ValueError when invalid.
 
-    python-stdnum validates the check digit and samordningsnummer and resolves the century of
-    10-digit forms (`+` = 100 years or older)."""
+    python-stdnum resolves the century of 10-digit forms (`+` = 100 years or older), checks the
+    date and the Luhn digit. It does not know samordningsnummer (day + 60), so their date is
+    checked with the day moved back and their Luhn digit on the number as written."""
     raw = value.strip()
     if not re.fullmatch(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}", raw):
         raise ValueError("not a personnummer form (YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, …)")
+    number = stdnum_personnummer.compact(raw)  # 'YYMMDD-NNNN' or 'YYYYMMDD-NNNN'
+    day = int(number[-7:-5])
+    probe = f"{number[:-7]}{day - 60:02d}{number[-5:]}" if day > 60 else number
     try:
-        number = stdnum_personnummer.validate(raw)
-        birth = stdnum_personnummer.get_birth_date(number)
-        sex = stdnum_personnummer.get_gender(number)
+        birth = stdnum_personnummer.get_birth_date(probe)
+        luhn.validate(re.sub(r"\D", "", number)[-10:])
     except Exception as e:  # stdnum's ValidationError subclasses
-        raise ValueError(f"invalid personnummer ({e})") from e
+        reason = "check digit fails" if isinstance(e, InvalidChecksum) else "no such date"
+        raise ValueError(reason) from e
+    sex = stdnum_personnummer.get_gender(number)
     digits = re.sub(r"\D", "", number)
     if len(digits) == 10:
         digits = f"{birth.year // 100:02d}{digits}"
@@ -251,7 +258,7 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
     """Organisationsnummer as 10 digits ('NNNNNN-NNNN', 10 digits, or 16-prefixed 12 digits)."""
     digits = series.str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 12) & digits.str.startswith("16")), digits.str[2:])
-    return digits.where(digits.str.len() == 10, None)
+    return digits.astype(object).where(digits.str.len() == 10, None)
 
 
 class RowValidator:
