@@ -1,6 +1,6 @@
 """The sources of `data/raw/`, one loader module each; SOURCES is what ingestion iterates."""
 
-from . import avtalsregister, upphandlingsmyndigheten
+from . import avtalsregister, leverantorsrapporter, malgruppsregister, upphandlingsmyndigheten
 from .common import FileRefused, LoadContext, ParsedFile, Source
 
 SOURCES: dict[str, Source] = {
@@ -8,6 +8,8 @@ SOURCES: dict[str, Source] = {
     for module in (
         upphandlingsmyndigheten,
         avtalsregister,
+        leverantorsrapporter,
+        malgruppsregister,
     )
 }
 
