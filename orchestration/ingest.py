@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,10 +64,23 @@ class SourceReport:
         return [f for f in self.files if f.status == status]
 
 
+def _connect(path: Path, read_only: bool, wait_seconds: float = 60.0):
+    """Connect, waiting a while for the lock: a dbt process that is being stopped after a failed
+    step may still hold the file for a few seconds."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False):
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.warehouse), read_only=read_only)
+    con = _connect(settings.warehouse, read_only)
     try:
         if not read_only:
             con.execute(AUDIT_DDL)

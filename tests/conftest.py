@@ -8,8 +8,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_ROOT
-
 # Copies of the public files in ../shared/real, so a clean clone has them.
 REAL_DATA = Path(__file__).parent / "data" / "real"
 

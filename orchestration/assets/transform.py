@@ -34,8 +34,11 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # raise_on_error (the default) fails this step when a test marked error fails, so the
     # publish asset downstream does not run: nothing new is published.
     # dbt's profile reads the warehouse path from the environment: pass the settings' path on.
-    os.environ["HANSYN_WAREHOUSE"] = str(load_settings().warehouse)
-    for event in dbt.cli(["build"], context=context).stream():
+    settings = load_settings()
+    os.environ["HANSYN_WAREHOUSE"] = str(settings.warehouse)
+    # A stable target folder keeps dbt's partial parsing between nightly runs.
+    target = settings.dbt_target_dir / "build"
+    for event in dbt.cli(["build"], context=context, target_path=target).stream():
         if isinstance(event, dg.AssetCheckResult) and not event.passed:
             log.warning(
                 "dbt test failed: %s on %s",

@@ -203,7 +203,8 @@ def read_xlsx(
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if col != "_row":
-            frame[col] = frame[col].fillna("").astype(str).str.strip()
+            # object, not pandas 3's str dtype: missing values stay None, not NaN.
+            frame[col] = frame[col].fillna("").astype(str).str.strip().astype(object)
     return frame
 
 
