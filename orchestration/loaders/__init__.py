@@ -1,6 +1,12 @@
 """The sources of `data/raw/`, one loader module each; SOURCES is what ingestion iterates."""
 
-from . import avtalsregister, leverantorsrapporter, malgruppsregister, upphandlingsmyndigheten
+from . import (
+    avtalsregister,
+    enkat,
+    leverantorsrapporter,
+    malgruppsregister,
+    upphandlingsmyndigheten,
+)
 from .common import FileRefused, LoadContext, ParsedFile, Source
 
 SOURCES: dict[str, Source] = {
@@ -10,6 +16,7 @@ SOURCES: dict[str, Source] = {
         avtalsregister,
         leverantorsrapporter,
         malgruppsregister,
+        enkat,
     )
 }
 

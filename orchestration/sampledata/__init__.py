@@ -5,13 +5,18 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from . import avtalsregister, upphandlingsmyndigheten
+from . import (
+    avtalsregister,
+    enkat,
+    upphandlingsmyndigheten,
+)
 from .world import World, build_world
 
 # One writer module per source folder; each has write(world, folder, rng) -> list[Path].
 WRITERS = {
     "upphandlingsmyndigheten": upphandlingsmyndigheten,
     "avtalsregister": avtalsregister,
+    "enkat": enkat,
 }
 
 

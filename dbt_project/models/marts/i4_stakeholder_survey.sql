@@ -1,0 +1,84 @@
+{#- Indicator 4: understanding, trust and engagement per survey wave, role and dimension, with
+    all roles together as role 'Alla'. -#}
+with
+
+scores as (
+    select * from {{ ref('int_survey_respondents_scored') }}
+),
+
+by_role as (
+    select
+        wave,
+        role,
+        dimension,
+        dimension_score
+    from scores
+    union all
+    select
+        wave,
+        'Alla' as role,
+        dimension,
+        dimension_score
+    from scores
+),
+
+aggregated as (
+    select
+        wave,
+        role,
+        dimension,
+        count(*) as respondents,
+        avg(dimension_score) as mean_score,
+        count(*) filter (where dimension_score >= 4) / count(*) as share_positive,
+        -- 1.96 · sample sd / √n, written as √(sample variance / n); NULL for n < 2.
+        1.96 * sqrt(var_samp(dimension_score) / count(*)) as ci95_half_width
+    from by_role
+    group by wave, role, dimension
+),
+
+-- Small-number rule: 1–4 respondents publish no count, mean, share or interval (this also
+-- covers "no interval when n < 2").
+suppressed as (
+    select
+        wave,
+        role,
+        dimension,
+        case when respondents >= 5 then respondents end as respondents,
+        case when respondents >= 5 then mean_score end as mean_score,
+        case when respondents >= 5 then share_positive end as share_positive,
+        case when respondents >= 5 then mean_score - ci95_half_width end as ci95_low,
+        case when respondents >= 5 then mean_score + ci95_half_width end as ci95_high
+    from aggregated
+),
+
+-- The previous wave: the latest earlier wave with a row for the same role and dimension
+-- (a wave the role was not surveyed in is skipped); a suppressed mean there gives NULL.
+final as (
+    select
+        wave,
+        role,
+        dimension,
+        respondents,
+        mean_score,
+        share_positive,
+        ci95_low,
+        ci95_high,
+        lag(wave) over by_role_and_dimension as previous_wave,
+        mean_score - lag(mean_score) over by_role_and_dimension as change_from_previous_wave
+    from suppressed
+    window by_role_and_dimension as (partition by role, dimension order by wave)
+)
+
+select
+    cast(wave as varchar) as wave,
+    cast(role as varchar) as role,
+    cast(dimension as varchar) as dimension,
+    cast(respondents as integer) as respondents,
+    cast(mean_score as double) as mean_score,
+    cast(share_positive as double) as share_positive,
+    cast(ci95_low as double) as ci95_low,
+    cast(ci95_high as double) as ci95_high,
+    cast(previous_wave as varchar) as previous_wave,
+    cast(change_from_previous_wave as double) as change_from_previous_wave
+from final
+order by wave, role, dimension
