@@ -8,6 +8,8 @@ from pathlib import Path
 from . import (
     avtalsregister,
     enkat,
+    leverantorsrapporter,
+    malgruppsregister,
     upphandlingsmyndigheten,
 )
 from .world import World, build_world
@@ -16,6 +18,8 @@ from .world import World, build_world
 WRITERS = {
     "upphandlingsmyndigheten": upphandlingsmyndigheten,
     "avtalsregister": avtalsregister,
+    "leverantorsrapporter": leverantorsrapporter,
+    "malgruppsregister": malgruppsregister,
     "enkat": enkat,
 }
 
