@@ -40,11 +40,32 @@ def write_xlsx(
     ws.append(list(header))
     for row in rows:
         ws.append(list(row))
-    # Fixed document times keep a seed's output byte for byte the same.
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_deterministic_zip(buffer.getvalue()))
     return path
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """openpyxl stamps the save time into the zip entries and docProps/core.xml: fix both, so
+    that a seed's output is the same bytes on every run."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                    rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode(),
+                    content,
+                )
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, content)
+    return out.getvalue()
 
 
 def decimal_comma(amount: float, thousands: str = "") -> str:
