@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -48,13 +49,18 @@ def sample_data(out: Path | None, seed: int, scale: float) -> None:
 
 @main.command()
 @click.option("--verbose", is_flag=True, help="Debug logging.")
-def refresh(verbose: bool) -> None:
+@click.option(
+    "--json", "json_out", type=click.Path(path_type=Path), help="Also write the summary as JSON."
+)
+def refresh(verbose: bool, json_out: Path | None) -> None:
     """Run the nightly job now, in this process, and print what it did."""
     _setup_logging(verbose)
     from .refresh import run_refresh
 
     summary = run_refresh()
     click.echo(summary.render())
+    if json_out:
+        json_out.write_text(json.dumps(summary.as_dict(), indent=2, default=str), encoding="utf-8")
     sys.exit(0 if summary.published else 1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -12,6 +13,8 @@ from .config import load_settings
 from .ingest import warehouse
 
 log = logging.getLogger("hansyn.refresh")
+
+FILE_FIELDS = ("source", "file", "status", "rows_loaded", "rows_rejected", "message")
 
 
 @dataclass
@@ -25,6 +28,21 @@ class RefreshSummary:
     tables: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     marts_dir: str = ""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "success": self.success,
+            "published": self.published,
+            "files": [dict(zip(FILE_FIELDS, f, strict=True)) for f in self.files],
+            "tables": self.tables,
+            "failures": self.failures,
+            "marts_dir": self.marts_dir,
+            "stage_seconds": self.stage_seconds,
+            "wall_seconds": self.wall_seconds,
+        }
 
     def render(self) -> str:
         loaded = sum(1 for f in self.files if f[2] == "loaded")
@@ -39,6 +57,12 @@ class RefreshSummary:
         ]
         for f in refused:
             lines.append(f"  REFUSED {f[0]}/{f[1]}: {f[5]}")
+        if self.stage_seconds:
+            lines.append(
+                "  time: "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
+                + f" (total {self.wall_seconds:.1f} s)"
+            )
         for f in self.files:
             if f[2] == "loaded" and f[4]:
                 lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
@@ -50,6 +74,29 @@ class RefreshSummary:
         else:
             lines.append(f"  NOT PUBLISHED: the last good marts in {self.marts_dir} are unchanged.")
         return "\n".join(lines)
+
+
+def stage_of(step_key: str) -> str:
+    """The benchmark's stages: ingest, validation (data-quality checks), dbt, publish."""
+    if step_key.startswith(("ingest_", "raw__")):
+        return "ingest"
+    if "check" in step_key or "expectation" in step_key:
+        return "validation"
+    if "dbt" in step_key:
+        return "dbt"
+    if "publish" in step_key:
+        return "publish"
+    return "other"
+
+
+def _stage_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    for stat in instance.get_run_step_stats(run_id):
+        if stat.start_time and stat.end_time:
+            stage = stage_of(stat.step_key)
+            stages[stage] = stages.get(stage, 0.0) + (stat.end_time - stat.start_time)
+    order = ["ingest", "validation", "dbt", "publish", "other"]
+    return {k: round(stages[k], 2) for k in order if k in stages}
 
 
 def _instance() -> dg.DagsterInstance:
@@ -65,6 +112,7 @@ def run_refresh() -> RefreshSummary:
     settings = load_settings()
     job = defs.resolve_job_def("nightly_refresh")
     log.info("raw folder %s → warehouse %s", settings.raw_dir, settings.warehouse)
+    started = time.monotonic()
     with _instance() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -72,11 +120,14 @@ def run_refresh() -> RefreshSummary:
             # Dagster's event log stays in the instance; the console gets progress lines.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
+        stages = _stage_seconds(instance, result.run_id)
     summary = RefreshSummary(
         run_id=result.run_id,
         success=result.success,
         published=False,
         marts_dir=str(settings.marts_dir),
+        stage_seconds=stages,
+        wall_seconds=round(time.monotonic() - started, 2),
     )
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
