@@ -1,5 +1,6 @@
-"""Publishing the marts: Parquet files and `indikatorer.duckdb`, built beside the old ones and
-swapped in atomically, so that a reader holding the old file is never blocked nor broken."""
+"""Publishing the marts: Parquet, CSV for Excel and `indikatorer.duckdb`, built beside the old
+files and swapped in atomically, so that a reader holding an old file is never blocked nor
+broken."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ log = logging.getLogger("hansyn.publish")
 PUBLISHED_DB = "indikatorer.duckdb"
 # DuckDB 2.0 writes a format DuckDB 1.x cannot read; BI drivers still bundle 1.x.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
+# Excel in Swedish settings: it detects UTF-8 only by the BOM, splits on `;` (the list
+# separator when the decimal separator is a comma) and reads `0,5` as a number.
+CSV_BOM = b"\xef\xbb\xbf"
+CSV_DELIMITER = ";"
+_DECIMAL_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+_TIMESTAMP_TYPES = ("TIMESTAMP",)
 
 
 @dataclass
@@ -33,6 +40,40 @@ class PublishReport:
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def csv_select(columns: list[tuple[str, str]]) -> str:
+    """The select list that writes (column, DuckDB type) pairs as Swedish Excel reads them:
+    decimal comma for fractional numbers, timestamps to the second; the rest as DuckDB writes it
+    (ISO dates, integers, true/false, NULL as an empty field)."""
+    parts = []
+    for name, dtype in columns:
+        col = _quote(name)
+        upper = dtype.upper()
+        if upper.startswith(_DECIMAL_TYPES):
+            parts.append(f"replace(cast({col} as varchar), '.', ',') as {col}")
+        elif upper.startswith(_TIMESTAMP_TYPES):
+            parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
+        else:
+            parts.append(col)
+    return ", ".join(parts)
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
+    columns = [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
+    body = path.with_suffix(".csv.body")
+    con.execute(
+        f"copy (select {csv_select(columns)} from {relation}) to '{_sql_path(body)}' "
+        f"(format csv, header true, delimiter '{CSV_DELIMITER}', quote '\"')"
+    )
+    with path.open("wb") as out, body.open("rb") as src:
+        out.write(CSV_BOM)
+        shutil.copyfileobj(src, out, 1 << 20)
+    body.unlink()
 
 
 def publish(settings: Settings, tables: list[str], schema: str = "marts") -> PublishReport:
@@ -57,6 +98,7 @@ def publish(settings: Settings, tables: list[str], schema: str = "marts") -> Pub
                     f"copy pub.main.{table} to '{_sql_path(staging / (table + '.parquet'))}' "
                     "(format parquet)"
                 )
+                _write_csv(con, f"pub.main.{table}", staging / f"{table}.csv")
             con.execute("detach pub")
             con.execute("detach wh")
         finally:
@@ -65,6 +107,7 @@ def publish(settings: Settings, tables: list[str], schema: str = "marts") -> Pub
         # system, and a reader holding the old inode keeps reading the old data.
         for table in tables:
             os.replace(staging / f"{table}.parquet", marts / f"{table}.parquet")
+            os.replace(staging / f"{table}.csv", marts / f"{table}.csv")
         os.replace(staging / PUBLISHED_DB, marts / PUBLISHED_DB)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

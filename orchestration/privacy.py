@@ -1,0 +1,317 @@
+"""The privacy guard on published outputs: personnummer, pseudonyms and small person counts.
+
+Scans every file in the marts folder (indikatorer.duckdb, *.parquet, *.csv, *.html) and returns
+what it found; `tests/test_privacy_guard.py` runs it on the published sample data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+
+# The person counts of spec/indicators.md: a published value 1–4 breaks the small-number rule.
+# bruttolista and process_sync describe contracts and are exempt.
+PERSON_COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "i2_benefit_effects": ("individuals", "recipients_before", "recipients_after", "left_benefit"),
+    # placements ≥ persons in a cell: 1–4 placements means 1–4 persons.
+    "i3_placements": ("placements", "individuals"),
+    "i3_individuals": ("individuals", "placements", "women", "men", "under_30"),
+    "i4_stakeholder_survey": ("respondents",),
+    "geographic_distribution": ("placed_individuals",),
+    "geographic_distribution_mellanomrade": ("placed_individuals",),
+}
+
+# When the count is suppressed (NULL), these columns are sums, means or shares over the same 1–4
+# persons, or would give the count back (deviation = placed − expected): they must be NULL too.
+SUPPRESSED_WITH: dict[str, dict[str, tuple[str, ...]]] = {
+    "i2_benefit_effects": {
+        "individuals": (
+            "amount_before_sek",
+            "amount_after_sek",
+            "change_sek",
+            "annualised_saving_sek",
+        ),
+    },
+    "i3_placements": {"individuals": ("placements",)},
+    "i3_individuals": {"individuals": ("placements",)},
+    "i4_stakeholder_survey": {
+        "respondents": ("mean_score", "share_positive", "ci95_low", "ci95_high"),
+    },
+    "geographic_distribution": {"placed_individuals": ("placement_share", "deviation")},
+    "geographic_distribution_mellanomrade": {
+        "placed_individuals": ("placement_share", "deviation")
+    },
+}
+
+# Columns that would identify a person whatever their content.
+FORBIDDEN_COLUMNS = {"personnummer", "person_id", "pseudonym", "pnr"}
+
+# 64 hex digits is an HMAC-SHA256 pseudonym, or a file's SHA-256: only `file_sha256` may hold one.
+HASH_COLUMNS = {"file_sha256"}
+
+# The forms of sources.md: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN, YYMMDDNNNN,
+# standing alone (not inside a longer run of letters and digits, such as a hash).
+_PNR = re.compile(r"(?<![0-9A-Za-z])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])")
+_HEX64 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
+# The same, for DuckDB's regexp_matches (RE2 has no look-around): candidates, checked in Python.
+_PNR_SQL = r"\d{6}[-+]?\d{4}"
+_HEX64_SQL = r"[0-9A-Fa-f]{64}"
+
+PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".csv", ".html")
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    where: str  # table.column, line N, or an HTML element
+    kind: str  # personnummer | pseudonym | small_count | not_suppressed | forbidden_column
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.where}: {self.kind}: {self.detail}"
+
+
+def _mask(value: str) -> str:
+    """Enough to find the value again, not enough to publish it in a test log."""
+    return value[:6] + "…" if len(value) > 6 else value
+
+
+def _valid_birth_date(digits: str) -> bool:
+    """YYMMDD (last six of the date part) is a date; samordningsnummer have day + 60."""
+    month, day = int(digits[2:4]), int(digits[4:6])
+    if day > 60:
+        day -= 60
+    try:
+        dt.date(2000, month, day)  # a leap year, so 29 February passes
+    except ValueError:
+        return False
+    return True
+
+
+def personnummer_like(text: str) -> list[str]:
+    """Substrings in one of the personnummer forms whose date exists (the check digit is not
+    required: a mistyped personnummer is still one)."""
+    found = []
+    for match in _PNR.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) == 12 and digits[:2] not in {"18", "19", "20"}:
+            continue
+        if _valid_birth_date(digits[-10:-4]):
+            found.append(match.group())
+    return found
+
+
+def pseudonym_like(text: str) -> list[str]:
+    return _HEX64.findall(text)
+
+
+def scan_text(text: str, file: str, where: str, allow_hashes: bool = False) -> list[Finding]:
+    findings = [
+        Finding(file, where, "personnummer", f"personnummer-like {_mask(v)!r}")
+        for v in personnummer_like(text)
+    ]
+    if not allow_hashes:
+        findings += [
+            Finding(file, where, "pseudonym", f"64-hex string {_mask(v)!r}")
+            for v in pseudonym_like(text)
+        ]
+    return findings
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def scan_relation(
+    con: duckdb.DuckDBPyConnection, relation: str, table: str, file: str
+) -> list[Finding]:
+    """One table (a DuckDB table, or read_parquet/read_csv of a file): every value of every
+    column for personnummer and pseudonyms, person counts for 1–4, suppression for leaks."""
+    findings: list[Finding] = []
+    columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    for column in columns:
+        where = f"{table}.{column}"
+        if column.lower() in FORBIDDEN_COLUMNS:
+            findings.append(Finding(file, where, "forbidden_column", "identifies a person"))
+        # Only candidate values come back to Python: DuckDB filters the rest.
+        values = con.execute(
+            f"select distinct cast({_quote(column)} as varchar) as v from {relation} "
+            f"where regexp_matches(cast({_quote(column)} as varchar), '{_PNR_SQL}') "
+            f"or regexp_matches(cast({_quote(column)} as varchar), '{_HEX64_SQL}')"
+        ).fetchall()
+        allow_hashes = column.lower() in HASH_COLUMNS
+        for (value,) in values:
+            findings += scan_text(value, file, where, allow_hashes=allow_hashes)
+    for column in PERSON_COUNT_COLUMNS.get(table, ()):
+        if column not in columns:
+            continue
+        small = con.execute(
+            f"select count(*), min(try_cast({_quote(column)} as double)) from {relation} "
+            f"where try_cast({_quote(column)} as double) > 0 "
+            f"and try_cast({_quote(column)} as double) < 5"
+        ).fetchone()
+        if small[0]:
+            findings.append(
+                Finding(
+                    file,
+                    f"{table}.{column}",
+                    "small_count",
+                    f"{small[0]} rows with a person count of 1–4 (e.g. {small[1]:g})",
+                )
+            )
+    for count, dependents in SUPPRESSED_WITH.get(table, {}).items():
+        if count not in columns:
+            continue
+        for dependent in (d for d in dependents if d in columns):
+            leaks = con.execute(
+                f"select count(*) from {relation} where {_quote(count)} is null "
+                f"and nullif(cast({_quote(dependent)} as varchar), '') is not null"
+            ).fetchone()[0]
+            if leaks:
+                findings.append(
+                    Finding(
+                        file,
+                        f"{table}.{dependent}",
+                        "not_suppressed",
+                        f"{leaks} rows where {count} is suppressed but {dependent} is not",
+                    )
+                )
+    return findings
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def scan_duckdb(path: Path) -> list[Finding]:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{_sql_path(path)}' as pub (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'pub' "
+            "union all select schema_name, view_name from duckdb_views() "
+            "where database_name = 'pub' and not internal"
+        ).fetchall()
+        findings = []
+        for schema, table in tables:
+            relation = f"pub.{_quote(schema)}.{_quote(table)}"
+            findings += scan_relation(con, relation, table, path.name)
+        return findings
+    finally:
+        con.close()
+
+
+def scan_parquet(path: Path) -> list[Finding]:
+    con = duckdb.connect()
+    try:
+        return scan_relation(con, f"read_parquet('{_sql_path(path)}')", path.stem, path.name)
+    finally:
+        con.close()
+
+
+def scan_csv(path: Path) -> list[Finding]:
+    """Personnummer in the raw text line by line (whatever the columns), then column by column
+    for pseudonyms (only file_sha256 may hold 64 hex digits), person counts and suppression."""
+    findings: list[Finding] = []
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            findings += [
+                f
+                for f in scan_text(line, path.name, f"line {number}", allow_hashes=True)
+                if f.kind == "personnummer"
+            ]
+    con = duckdb.connect()
+    try:
+        relation = (
+            f"read_csv('{_sql_path(path)}', delim=';', header=true, all_varchar=true, "
+            "quote='\"', escape='\"')"
+        )
+        structured = scan_relation(con, relation, path.stem, path.name)
+    finally:
+        con.close()
+    return findings + [f for f in structured if f.kind != "personnummer"]
+
+
+class _PersonCountCells(HTMLParser):
+    """Collects the text of elements marked class="pc" (a person count) in the report."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.current: list[str] = []
+        self.cells: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if self.depth:
+            self.depth += 1
+        elif "pc" in classes:
+            self.depth = 1
+            self.current = []
+            self.line = self.getpos()[0]
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            if self.depth == 0:
+                self.cells.append((self.line, "".join(self.current).strip()))
+
+    def handle_data(self, data):
+        if self.depth:
+            self.current.append(data)
+
+
+def parse_swedish_number(text: str) -> float | None:
+    """'1 234,5' → 1234.5; anything else (–, <5, empty) → None."""
+    cleaned = re.sub(r"^minst", "", text.strip())  # "minst 12": a floor, still a count
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", cleaned).replace("−", "-").replace(",", ".")
+    cleaned = re.sub(r"(kr|%|st)$", "", cleaned)
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def scan_html(path: Path) -> list[Finding]:
+    text = path.read_text(encoding="utf-8")
+    findings: list[Finding] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        findings += scan_text(line, path.name, f"line {number}")
+    parser = _PersonCountCells()
+    parser.feed(text)
+    for line, cell in parser.cells:
+        value = parse_swedish_number(cell)
+        if value is not None and 0 < value < 5:
+            findings.append(
+                Finding(path.name, f"line {line}", "small_count", f"person count {cell!r} shown")
+            )
+    return findings
+
+
+SCANNERS = {
+    ".duckdb": scan_duckdb,
+    ".parquet": scan_parquet,
+    ".csv": scan_csv,
+    ".html": scan_html,
+}
+
+
+def published_files(marts_dir: Path) -> list[Path]:
+    """The files readers get: everything in the marts folder but work in progress."""
+    return sorted(
+        p
+        for p in Path(marts_dir).iterdir()
+        if p.is_file() and p.suffix in PUBLISHED_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def scan_marts(marts_dir: Path) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in published_files(marts_dir):
+        findings += SCANNERS[path.suffix](path)
+    return findings

@@ -1,0 +1,164 @@
+"""A small published indikatorer.duckdb with every table of spec/indicators.md, values chosen by
+hand so that each figure of the report can be worked out on paper (see tests/test_report.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.publish import PUBLISHED_STORAGE_VERSION
+
+TABLES = {
+    "i1_procurement_share": """
+        create table pub.i1_procurement_share (year integer, buyer_organisation varchar,
+          service_procurements bigint, gross_list_procurements bigint,
+          with_social_requirement bigint, with_employment_requirement bigint,
+          share_social_requirement double, share_employment_requirement double,
+          required_places bigint);
+        insert into pub.i1_procurement_share values
+          (2023, 'Kretslopp och vatten', 4, 2, 1, 1, 0.5, 0.5, 3),
+          (2024, 'Kretslopp och vatten', 5, 4, 3, 2, 0.75, 0.5, 6),
+          (2024, 'Park- och naturförvaltningen', 3, 2, 2, 1, 1.0, 0.5, 2),
+          (2024, 'Lokalförvaltningen', 1, 0, 0, 0, null, null, 0);
+    """,
+    "bruttolista": """
+        create table pub.bruttolista (procurement_id varchar, title varchar,
+          buyer_organisation varchar, procurement_type varchar, contract_start date,
+          contract_end date, workers integer, social_level integer,
+          has_employment_requirement boolean, required_places integer, supplier_name varchar,
+          in_agency_statistics boolean);
+        insert into pub.bruttolista values
+          ('GBG-1', 'Städning', 'Kretslopp och vatten', 'Tjänster', '2024-01-01', null, 5, 3,
+           true, 4, 'Städ AB', true),
+          ('GBG-2', 'Park; skötsel', 'Park- och naturförvaltningen', 'Tjänster', '2024-02-01',
+           '2025-02-01', 3, 1, false, 0, 'Grön AB', false),
+          ('GBG-3', 'Möbler', 'Lokalförvaltningen', 'Varor', '2024-03-01', null, 2, 4, true, 2,
+           'Möbel AB', true);
+    """,
+    "procurement_reconciliation": """
+        create table pub.procurement_reconciliation (year integer, buyer_org_number varchar,
+          buyer_name varchar, agency_procurements bigint, agency_service_procurements bigint,
+          in_register bigint, missing_from_register bigint);
+        insert into pub.procurement_reconciliation values
+          (2023, '2120001355', 'GÖTEBORGS KOMMUN', 10, 6, 8, 2),
+          (2023, '5563533412', 'GÖTEBORGS SPÅRVÄGAR AB', 3, 1, 3, 0);
+    """,
+    "i2_benefit_effects": """
+        create table pub.i2_benefit_effects (cohort_year integer, benefit_type varchar,
+          target_group varchar, individuals bigint, recipients_before bigint,
+          recipients_after bigint, amount_before_sek double, amount_after_sek double,
+          change_sek double, left_benefit bigint, annualised_saving_sek double);
+        insert into pub.i2_benefit_effects values
+          (2023, 'försörjningsstöd', 'Långtidsarbetslös', 20, 18, 9, 400000, 150000, -250000,
+           10, 500000),
+          (2024, 'försörjningsstöd', 'Långtidsarbetslös', 12, 10, null, 240000, 60000, -180000,
+           6, 360000),
+          (2024, 'försörjningsstöd', 'Nyanländ', null, null, null, null, null, null, null, null),
+          (2024, 'arbetslöshetsersättning', 'Långtidsarbetslös', 8, 6, 5, 90000, 40000, -50000,
+           0, 100000);
+    """,
+    "i3_individuals": """
+        create table pub.i3_individuals (year integer, individuals bigint, placements bigint,
+          women bigint, men bigint, under_30 bigint);
+        insert into pub.i3_individuals values
+          (2023, 30, 34, 14, 16, 9),
+          (2024, 42, 50, 20, 22, null);
+    """,
+    "i3_placements": """
+        create table pub.i3_placements (year integer, placement_type varchar,
+          target_group varchar, stadsomrade varchar, placements bigint, individuals bigint);
+        insert into pub.i3_placements values
+          (2024, 'Anställning', 'Långtidsarbetslös', '01', 20, 18),
+          (2024, 'Praktik', 'Nyanländ', '02', 12, 10),
+          (2024, 'Praktik', 'Långtidsarbetslös', '03', null, null),
+          (2024, 'Trainee', 'Ung 16–29', '99', 18, 14),
+          (2023, 'Anställning', 'Långtidsarbetslös', '01', 34, 30);
+    """,
+    "geographic_distribution": """
+        create table pub.geographic_distribution (year integer, stadsomrade varchar,
+          key_year integer, distribution_key double, key_complete boolean,
+          placed_individuals bigint, expected_individuals double, deviation double,
+          placement_share double);
+        insert into pub.geographic_distribution values
+          (2023, '01', 2022, 0.40, true, 10, 12.0, -2.0, 10 / 30),
+          (2023, '02', 2022, 0.20, true, 5, 6.0, -1.0, 5 / 30),
+          (2023, '03', 2022, 0.25, true, 8, 7.5, 0.5, 8 / 30),
+          (2023, '04', 2022, 0.15, true, 7, 4.5, 2.5, 7 / 30),
+          (2024, '01', 2023, 0.40, true, 16, 14.0, 2.0, 16 / 35),
+          (2024, '02', 2023, 0.20, true, 10, 7.0, 3.0, 10 / 35),
+          (2024, '03', 2023, 0.25, true, null, 8.75, null, null),
+          (2024, '04', 2023, 0.15, true, 6, 5.25, 0.75, 6 / 35);
+    """,
+    "geographic_distribution_mellanomrade": """
+        create table pub.geographic_distribution_mellanomrade (year integer,
+          mellanomrade varchar, key_year integer, distribution_key double,
+          key_complete boolean, placed_individuals bigint, expected_individuals double,
+          deviation double, placement_share double);
+        insert into pub.geographic_distribution_mellanomrade values
+          (2024, '35', 2023, 0.10, true, 7, 3.5, 3.5, 0.2),
+          (2024, '36', 2023, 0.05, true, null, 1.75, null, null);
+    """,
+    "i4_stakeholder_survey": """
+        create table pub.i4_stakeholder_survey (wave varchar, role varchar, dimension varchar,
+          respondents bigint, mean_score double, share_positive double, ci95_low double,
+          ci95_high double, change_from_previous_wave double);
+        insert into pub.i4_stakeholder_survey values
+          ('2024-H2', 'Alla', 'förståelse', 30, 3.6, 0.5, 3.2, 4.0, null),
+          ('2024-H2', 'Alla', 'förtroende', 30, 3.6, 0.5, 3.3, 3.9, null),
+          ('2025-H1', 'Alla', 'förståelse', 40, 3.8, 0.55, 3.5, 4.1, 0.2),
+          ('2025-H1', 'Alla', 'förtroende', 40, 3.5, 0.45, 3.2, 3.8, -0.1),
+          ('2025-H1', 'Alla', 'engagemang', 38, 4.1, 0.7, 3.85, 4.35, null),
+          ('2025-H1', 'Upphandlare', 'förståelse', 12, 4.0, 0.6, 3.6, 4.4, null),
+          ('2025-H1', 'Deltagare', 'förståelse', null, null, null, null, null, null);
+    """,
+    "process_sync": """
+        create table pub.process_sync (procurement_id varchar, buyer_organisation varchar,
+          supplier_name varchar, contract_start date, contract_end date,
+          required_places integer, placed_individuals bigint, fill_rate double,
+          referred_candidates bigint, first_placement_date date,
+          days_to_first_placement integer, status varchar);
+        insert into pub.process_sync values
+          ('P1', 'Kretslopp och vatten', 'Städ AB', '2024-01-01', null, 3, 3, 1.0, 5,
+           '2024-02-10', 40, 'uppfyllt'),
+          ('P2', 'Kretslopp och vatten', 'Bygg AB', '2024-06-01', null, 4, 1, 0.25, 2,
+           '2024-09-09', 100, 'pågår'),
+          ('P3', 'Park- och naturförvaltningen', 'Grön AB', '2023-01-01', '2024-01-01', 2, 0,
+           0.0, 0, null, null, 'ej uppfyllt'),
+          ('P4', 'Lokalförvaltningen', 'Möbel AB', '2023-01-01', '2024-06-30', 5, 2, 0.4, 3,
+           '2023-01-21', 20, 'ej uppfyllt');
+    """,
+    "load_quality": """
+        create table pub.load_quality (source varchar, file_name varchar, file_sha256 varchar,
+          loaded_at timestamp, rows_read bigint, rows_loaded bigint, rows_rejected bigint,
+          status varchar, message varchar);
+        insert into pub.load_quality values
+          ('avtalsregister', 'avtalsregister_2025-01-01.csv', repeat('a', 64),
+           '2025-02-01 02:00:00', 100, 100, 0, 'loaded', ''),
+          ('avtalsregister', 'avtalsregister_2025-01-01.csv', repeat('a', 64),
+           '2025-03-01 02:00:00', 100, 100, 0, 'loaded', ''),
+          ('avtalsregister', 'avtalsregister_2025-03-01.csv', repeat('b', 64),
+           '2025-03-01 02:00:00', 120, 118, 2, 'loaded', '2 × Avtalsstart is not a date'),
+          ('enkat', 'enkat_2025H1.csv', repeat('c', 64), '2025-03-01 02:01:00', 50, 50, 0,
+           'loaded', ''),
+          ('leverantorsrapporter', 'trasig.xlsx', repeat('d', 64), '2025-03-01 02:01:30',
+           0, 0, 0, 'refused', 'trasig.xlsx: missing columns Personnummer'),
+          ('leverantorsrapporter', 'kopia.xlsx', repeat('e', 64), '2025-03-01 02:01:30',
+           0, 0, 0, 'duplicate', 'same content as q1.xlsx: not counted again');
+    """,
+}
+
+
+def make_published(path: Path, tables: list[str] | None = None) -> Path:
+    """Write the hand-made tables (all, or the named ones) to a published file at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{path}' as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')")
+        for name, sql in TABLES.items():
+            if tables is None or name in tables:
+                con.execute(sql)
+        con.execute("detach pub")
+    finally:
+        con.close()
+    return path
