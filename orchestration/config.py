@@ -31,6 +31,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in os.environ.get(name, "").split(",") if a.strip())
+
+
 @dataclass(frozen=True)
 class AlertSettings:
     recipients: tuple[str, ...] = ()
@@ -54,15 +58,16 @@ class Settings:
     pseudonym_key: bytes = field(repr=False)
     pseudonym_key_is_development: bool = False
     alerts: AlertSettings = AlertSettings()
+    # Sources whose row-count drop against the last delivery is accepted for this run (the
+    # project office confirmed it): the check then warns instead of blocking publication.
+    accept_row_count_drop: tuple[str, ...] = ()
 
 
 def load_settings() -> Settings:
     """Read the settings afresh (tests and the CLI change the environment between runs)."""
     key = os.environ.get("HANSYN_PSEUDONYM_KEY", "")
     is_dev = key == ""
-    recipients = tuple(
-        a.strip() for a in os.environ.get("HANSYN_ALERT_TO", "").split(",") if a.strip()
-    )
+    recipients = _list("HANSYN_ALERT_TO")
     return Settings(
         raw_dir=_path("HANSYN_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
         marts_dir=_path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
@@ -70,6 +75,7 @@ def load_settings() -> Settings:
         dbt_target_dir=_path("HANSYN_DBT_TARGET", DBT_PROJECT_DIR / "target"),
         pseudonym_key=(DEVELOPMENT_PSEUDONYM_KEY if is_dev else key).encode("utf-8"),
         pseudonym_key_is_development=is_dev,
+        accept_row_count_drop=_list("HANSYN_ACCEPT_ROW_COUNT_DROP"),
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),
