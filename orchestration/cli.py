@@ -65,6 +65,50 @@ def refresh(verbose: bool, json_out: Path | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--marts",
+    "marts",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The marts folder holding indikatorer.duckdb (default: the settings' marts folder).",
+)
+def report(marts: Path | None) -> None:
+    """Write the indicator report (indikatorrapport.html) from the published marts."""
+    from .config import load_settings
+    from .report import write_report
+
+    try:
+        path = write_report(marts or load_settings().marts_dir)
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"indicator report written to {path}")
+
+
+@main.command("check-privacy")
+@click.option(
+    "--marts",
+    "marts",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="The folder to scan (default: the settings' marts folder).",
+)
+def check_privacy(marts: Path | None) -> None:
+    """Scan every published file for personnummer, pseudonyms and small person counts."""
+    from .config import load_settings
+    from .privacy import published_files, scan_marts
+
+    folder = marts or load_settings().marts_dir
+    findings = scan_marts(folder)
+    for finding in findings:
+        click.echo(str(finding))
+    click.echo(
+        f"{len(published_files(folder))} files scanned in {folder}: "
+        + (f"{len(findings)} findings" if findings else "nothing found")
+    )
+    sys.exit(1 if findings else 0)
+
+
+@main.command()
 def paths() -> None:
     """Print the folders and files the settings point at."""
     from .config import load_settings

@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from .assets.ingestion import ingestion_assets
 from .assets.publish import published_marts
+from .assets.report import indicator_report
 from .assets.transform import hansyn_dbt_assets
 from .transform import dbt_command, dbt_project
 
@@ -25,7 +26,7 @@ nightly_schedule = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets, hansyn_dbt_assets, published_marts],
+    assets=[*ingestion_assets, hansyn_dbt_assets, published_marts, indicator_report],
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
     resources={

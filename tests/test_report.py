@@ -1,0 +1,209 @@
+"""The indicator report (orchestration/report.py) on a hand-made published file: every figure
+worked out on paper from tests/report_fixture.py; no Dagster, no dbt."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from orchestration import report as r
+from orchestration.privacy import scan_html
+from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
+from tests.report_fixture import TABLES, make_published
+
+GENERATED = dt.datetime(2025, 3, 1, 6, 0)
+
+
+@pytest.fixture
+def full_report(tmp_path):
+    db = make_published(tmp_path / "marts" / "indikatorer.duckdb")
+    path = r.write_report(db.parent, GENERATED)
+    return path
+
+
+def test_swedish_number_formats():
+    assert plain(r.fmt_int(1234567)) == "1 234 567"
+    assert plain(r.fmt_int(-180000)) == "−180 000"
+    assert r.fmt_int(0) == "0"
+    assert r.fmt_int(None) == "–"
+    assert plain(r.fmt_share(0.456)) == "46 %"
+    assert plain(r.fmt_share(16 / 35, 1)) == "45,7 %"  # 0.457142…
+    assert r.fmt_decimal(3.456, 2) == "3,46"
+    assert plain(r.fmt_sek(360000)) == "360 000 kr"
+    assert r.fmt_signed(0.75, lambda v: r.fmt_decimal(v, 1)) == "+0,8"
+    assert r.persons(None) == '<span class="pc">&lt;5</span>'
+    assert r.persons(0) == '<span class="pc">0</span>'
+
+
+@pytest.mark.parametrize(
+    ("max_value", "expected"),
+    [
+        (0.83, (1.0, 0.2)),  # 0.83 / 5 = 0.166 → step 0.2, five steps
+        (50, (50, 10)),
+        (3, (3, 1)),  # 0.6 → 1: whole persons
+        (460000, (500000, 100000)),  # 92 000 → 100 000
+        (0, (1.0, 1.0)),
+    ],
+)
+def test_axis_scale_is_round(max_value, expected):
+    top, step = r._scale(max_value)
+    assert (pytest.approx(top), pytest.approx(step)) == expected
+
+
+def test_every_figure_matches_the_tables(full_report):
+    dom = read_report(full_report.read_text(encoding="utf-8"))
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    # Indicator 1, 2024: gross list 4 + 2 (+0) = 6; employment 2 + 1 = 3 → 50 %;
+    # social 3 + 2 = 5 → 5/6 = 83 %; places 6 + 2 = 8.
+    assert m["i1.share_employment"] == "50 %"
+    assert m["i1.share_social"] == "83 %"
+    assert m["i1.required_places"] == "8"
+    assert m["bruttolista.total"] == "3"
+    assert m["reconciliation.missing.2023"] == "2"  # 2 + 0
+    # Indicator 2, cohort 2024: 360 000 + 100 000; Nyanländ is suppressed, so "minst".
+    assert m["i2.saving"] == "minst 460 000 kr"
+    assert m["i2.left.försörjningsstöd"] == "minst 6"
+    assert m["i2.left.arbetslöshetsersättning"] == "0"  # zero stays zero
+    # Indicator 3, 2024 straight from i3_individuals; under_30 is suppressed.
+    assert (m["i3.individuals"], m["i3.placements"]) == ("42", "50")
+    assert (m["i3.women"], m["i3.men"], m["i3.under_30"]) == ("20", "22", "<5")
+    # Geography 2024: key 40 %; share 16 / 35 = 45,7 %; Sydväst suppressed → no share.
+    assert m["geo.key.01"] == "40,0 %"
+    assert m["geo.share.01"] == "45,7 %"
+    assert m["geo.share.03"] == "–"
+    # Indicator 4, wave 2025-H1, role Alla.
+    assert m["i4.mean.förståelse"] == "3,80"
+    assert m["i4.mean.förtroende"] == "3,50"
+    assert m["i4.mean.engagemang"] == "4,10"
+    # Process sync: statuses 1/1/2; placed 3 + 1 + 0 + 2 = 6; median of 20, 40, 100 days = 40.
+    assert m["process.status.uppfyllt"] == "1"
+    assert m["process.status.pågår"] == "1"
+    assert m["process.status.ej uppfyllt"] == "2"
+    assert m["process.placed"] == "6"
+    assert m["process.median_days"] == "40"
+    # Load quality, each source's latest load (2025-03-01): avtalsregister 2 files + enkat 1
+    # loaded, 1 refused, 1 duplicate; rows 100 + 118 + 50 = 268; rejected 2.
+    assert m["quality.loaded"] == "3"
+    assert m["quality.refused"] == "1"
+    assert m["quality.duplicates"] == "1"
+    assert m["quality.rows_loaded"] == "268"
+    assert m["quality.rows_rejected"] == "2"
+    assert dom.dates["Senaste laddning"] == "2025-03-01 02:01"
+    assert dom.dates["Avtalsregistrets ögonblicksbild"] == "2025-03-01"
+    assert dom.dates["Rapporten skapad"] == "2025-03-01 06:00"
+    assert dom.missing == []
+
+
+def test_breakdowns_trends_and_labels(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    dom = read_report(html)
+    assert list(dom.sections) == ["i1", "i2", "i3", "geografi", "i4", "process", "kvalitet"]
+    # A chart in every section but data quality (a table); trends over years and waves.
+    for section in ["i1", "i2", "i3", "geografi", "i4", "process"]:
+        assert dom.svgs[section] >= 1, section
+    i3 = plain(dom.texts["i3"])
+    # Placements 2024 per type: Anställning 20, Praktik 12 + a suppressed cell, Trainee 18.
+    # (the bars' tooltips, "label: value")
+    assert "Anställning: 20" in i3
+    assert "Praktik: minst 12" in i3
+    assert "Trainee: 18" in i3
+    assert "Nordost: 20" in i3 and "Centrum: 12" in i3
+    assert "Okänt område" in i3  # area 99
+    geo = plain(dom.texts["geografi"])
+    assert "Karta över stadsområdena 2024" in geo
+    assert "Kungsladugård-Sanna" in geo  # mellanområde name from the seed
+    # 2024 deviations +2, +3, –, +0,75: no area is below its key.
+    assert "inget stadsområde ligger under nyckeln 2024" in html
+    i4 = plain(dom.texts["i4"])
+    assert "Upphandlare" in i4 and "3,60–4,40" in i4  # CI per role
+    quality = plain(dom.texts["kvalitet"])
+    assert "Vägrad" in quality and "trasig.xlsx: missing columns Personnummer" in quality
+    assert "1 filer vägrades och 2 rader avvisades" in quality
+
+
+def test_self_contained_swedish_and_printable(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in html
+    for external in ("<script", "<link", "src=", "@import", "url(", "https://"):
+        assert external not in html, external
+    assert "@media print" in html and "@page" in html
+    assert html.count("<svg") >= 10
+
+
+def test_small_numbers_are_never_shown(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    assert scan_html(full_report) == []
+    # Every suppressed count of the fixture shows as <5 (i2: 5 NULL counts, i3: 2, geography: 2,
+    # i4: 1 → at least 10 occurrences, besides the footer's explanation).
+    assert html.count('class="pc">&lt;5<') >= 10
+
+
+def test_sections_say_when_a_table_is_not_published(tmp_path):
+    only = ["i1_procurement_share", "bruttolista", "procurement_reconciliation"]
+    db = make_published(tmp_path / "indikatorer.duckdb", only)
+    dom = read_report(r.build_report(db, GENERATED))
+    assert set(dom.missing) == {
+        "i2_benefit_effects",
+        "i3_individuals",
+        "geographic_distribution",
+        "i4_stakeholder_survey",
+        "process_sync",
+        "load_quality",
+    }
+    assert plain(dom.metrics["i1.share_employment"]) == "50 %"
+
+
+def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb", [])
+    dom = read_report(r.build_report(db, GENERATED))
+    assert len(dom.missing) == 7
+    assert set(dom.missing) >= {"i1_procurement_share", "i3_individuals", "load_quality"}
+
+
+def test_write_report_is_atomic_and_needs_the_published_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="indikatorer.duckdb"):
+        r.write_report(tmp_path)
+    make_published(tmp_path / "indikatorer.duckdb")
+    path = r.write_report(tmp_path)
+    assert path.name == "indikatorrapport.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "indikatorer.duckdb",
+        "indikatorrapport.html",
+    ]
+
+
+@pytest.mark.skipif(not chromium_available(), reason="chromium is not installed")
+def test_chromium_renders_every_section(full_report, tmp_path):
+    dom = read_report(dump_dom(full_report, tmp_path / "profile"))
+    assert dom.sections == {
+        "i1": "Indikator 1 – Upphandlingar med social hänsyn",
+        "i2": "Indikator 2 – Minskat behov av ersättning",
+        "i3": "Indikator 3 – Individer i arbete",
+        "geografi": "Geografisk fördelning – fördelningsnyckeln mot utfallet",
+        "i4": "Indikator 4 – Intressenternas syn på modellen",
+        "process": "Processynk – krav, anvisningar och tillsättningar",
+        "kvalitet": "Datakvalitet – senaste laddningen",
+    }
+    assert plain(dom.metrics["i3.individuals"]) == "42"
+    assert plain(dom.metrics["i2.saving"]) == "minst 460 000 kr"
+    # The print CSS starts each of the 7 sections on a new page (summary first).
+    pages = print_pdf(full_report, tmp_path / "profile", tmp_path / "report.pdf")
+    assert pages >= 8
+
+
+def test_every_fixture_table_is_in_the_report():
+    # Guards the fixture itself: a table of the spec missing here would go untested.
+    assert set(TABLES) == {
+        "i1_procurement_share",
+        "bruttolista",
+        "procurement_reconciliation",
+        "i2_benefit_effects",
+        "i3_individuals",
+        "i3_placements",
+        "geographic_distribution",
+        "geographic_distribution_mellanomrade",
+        "i4_stakeholder_survey",
+        "process_sync",
+        "load_quality",
+    }
