@@ -5,6 +5,7 @@ from . import (
     enkat,
     leverantorsrapporter,
     malgruppsregister,
+    omradesstatistik,
     upphandlingsmyndigheten,
 )
 from .common import FileRefused, LoadContext, ParsedFile, Source
@@ -17,6 +18,7 @@ SOURCES: dict[str, Source] = {
         leverantorsrapporter,
         malgruppsregister,
         enkat,
+        omradesstatistik,
     )
 }
 

@@ -10,6 +10,7 @@ from . import (
     enkat,
     leverantorsrapporter,
     malgruppsregister,
+    omradesstatistik,
     upphandlingsmyndigheten,
 )
 from .world import World, build_world
@@ -21,6 +22,7 @@ WRITERS = {
     "leverantorsrapporter": leverantorsrapporter,
     "malgruppsregister": malgruppsregister,
     "enkat": enkat,
+    "omradesstatistik": omradesstatistik,
 }
 
 
