@@ -1,0 +1,194 @@
+"""The privacy scanner itself, both ways: clean published outputs pass, and a planted
+personnummer, pseudonym or small count in any kind of published file is found.
+(The scan of the real sample data's outputs is in tests/test_published_outputs.py.)"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.config import load_settings
+from orchestration.privacy import (
+    parse_swedish_number,
+    personnummer_like,
+    pseudonym_like,
+    published_files,
+    scan_marts,
+)
+from orchestration.publish import publish
+from orchestration.report import write_report
+from tests.report_fixture import TABLES, make_published
+
+PLANTED = "19121212-1212"  # Tolvan Tolvansson, the Tax Agency's test personnummer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19121212-1212",  # YYYYMMDD-NNNN
+        "191212121212",  # YYYYMMDDNNNN
+        "121212-1212",  # YYMMDD-NNNN
+        "121212+1212",  # YYMMDD+NNNN (100 years or older)
+        "1212121212",  # YYMMDDNNNN
+        "19701063-2391",  # samordningsnummer: day 03 + 60
+        "19121212-1213",  # a wrong check digit is still someone's number mistyped
+        "Kontakt: 850709-9805.",  # inside a sentence
+        "rapport_199001011234.xlsx",  # inside a file name
+    ],
+)
+def test_personnummer_forms_are_found(text):
+    assert personnummer_like(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2120001355",  # Göteborgs kommun's organisationsnummer: month 20 is no month
+        "556353-3412",  # an organisationsnummer with hyphen
+        "2024-01-15",  # a date
+        "GBG-2021-0053",  # a procurement id
+        "1234567,50",  # an amount
+        "20241301-1234",  # month 13
+        "18001232-1234",  # day 32
+        "a" * 20 + "1212121212" + "b" * 34,  # ten digits inside a hash are not a number
+        "12121212121212",  # 14 digits
+    ],
+)
+def test_other_numbers_are_not(text):
+    assert personnummer_like(text) == [], text
+
+
+def test_pseudonyms_are_64_hex_digits():
+    pseudonym = hmac.new(b"key", b"191212121212", hashlib.sha256).hexdigest()
+    assert pseudonym_like(f"x;{pseudonym};y") == [pseudonym]
+    assert pseudonym_like(pseudonym[:63]) == []
+    assert pseudonym_like(pseudonym + "a") == []  # 65: not this shape
+
+
+def test_swedish_numbers_in_the_report():
+    assert parse_swedish_number("1\u00a0234") == 1234
+    assert parse_swedish_number("minst 12") == 12
+    assert parse_swedish_number("3,5 %") == 3.5
+    assert parse_swedish_number("<5") is None
+    assert parse_swedish_number("–") is None
+
+
+@pytest.fixture
+def marts(hansyn_env):
+    """Every table of the spec published for real (DuckDB, Parquet, CSV) and the report."""
+    settings = load_settings()
+    make_published(settings.warehouse)
+    publish(settings, sorted(TABLES), schema="main")
+    write_report(settings.marts_dir)
+    return settings.marts_dir
+
+
+def test_clean_outputs_pass(marts):
+    files = published_files(marts)
+    # 11 tables × (Parquet + CSV) + indikatorer.duckdb + the report
+    assert len(files) == 24
+    assert {p.suffix for p in files} == {".duckdb", ".parquet", ".csv", ".html"}
+    # load_quality.file_sha256 holds 64-hex file hashes: allowed in that column only.
+    assert scan_marts(marts) == []
+    assert CliRunner().invoke(main, ["check-privacy", "--marts", str(marts)]).exit_code == 0
+
+
+def _kinds(findings, file):
+    return {f.kind for f in findings if f.file == file}
+
+
+def test_planted_personnummer_in_csv(marts):
+    with (marts / "bruttolista.csv").open("a", encoding="utf-8") as f:
+        f.write(f"GBG-9;Städning, kontakt {PLANTED};X;Tjänster;2024-01-01;;2;0;false;0;Y;true\n")
+    findings = scan_marts(marts)
+    assert _kinds(findings, "bruttolista.csv") == {"personnummer"}
+    assert PLANTED not in " ".join(str(f) for f in findings)  # the log does not repeat it
+    result = CliRunner().invoke(main, ["check-privacy", "--marts", str(marts)])
+    assert result.exit_code == 1
+    assert "bruttolista.csv line 5: personnummer" in result.output
+
+
+def test_planted_personnummer_in_parquet(marts):
+    duckdb.sql(
+        "copy (select 'GBG-9' as procurement_id, '121212+1212' as supplier_name) "
+        f"to '{marts / 'bruttolista.parquet'}' (format parquet)"
+    )
+    assert _kinds(scan_marts(marts), "bruttolista.parquet") == {"personnummer"}
+
+
+def test_planted_personnummer_in_duckdb_as_a_number(marts):
+    con = duckdb.connect(str(marts / "indikatorer.duckdb"))
+    con.execute("create table notes (id bigint)")
+    con.execute("insert into notes values (191212121212)")
+    con.close()
+    findings = [f for f in scan_marts(marts) if f.file == "indikatorer.duckdb"]
+    assert [(f.where, f.kind) for f in findings] == [("notes.id", "personnummer")]
+
+
+def test_planted_personnummer_in_the_report(marts):
+    report = marts / "indikatorrapport.html"
+    report.write_text(
+        report.read_text(encoding="utf-8").replace("</footer>", f"<p>{PLANTED}</p></footer>"),
+        encoding="utf-8",
+    )
+    assert _kinds(scan_marts(marts), "indikatorrapport.html") == {"personnummer"}
+
+
+def test_pseudonyms_and_person_columns_are_found(marts):
+    pseudonym = hmac.new(b"key", b"191212121212", hashlib.sha256).hexdigest()
+    duckdb.sql(
+        f"copy (select 2024 as year, '{pseudonym}' as person_id) "
+        f"to '{marts / 'i3_individuals.parquet'}' (format parquet)"
+    )
+    # A hash outside file_sha256 is a pseudonym, even in load_quality.
+    csv = marts / "load_quality.csv"
+    text = csv.read_text(encoding="utf-8-sig")
+    csv.write_text("\ufeff" + text.replace(";2 × Avtalsstart", f";{pseudonym}"), encoding="utf-8")
+    findings = scan_marts(marts)
+    assert _kinds(findings, "i3_individuals.parquet") == {"forbidden_column", "pseudonym"}
+    assert [(f.where, f.kind) for f in findings if f.file == "load_quality.csv"] == [
+        ("load_quality.message", "pseudonym")
+    ]
+
+
+def test_small_counts_are_found_in_every_kind_of_file(marts):
+    con = duckdb.connect(str(marts / "indikatorer.duckdb"))
+    con.execute("update i3_individuals set women = 3 where year = 2024")
+    con.close()
+    csv = marts / "i4_stakeholder_survey.csv"
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    lines[-1] = "2025-H1;Deltagare;förståelse;4;;;;;"
+    csv.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    report = marts / "indikatorrapport.html"
+    html = report.read_text(encoding="utf-8")
+    report.write_text(html.replace('class="pc">42<', 'class="pc">2<', 1), encoding="utf-8")
+    findings = scan_marts(marts)
+    where = {(f.file, f.where, f.kind) for f in findings}
+    assert ("indikatorer.duckdb", "i3_individuals.women", "small_count") in where
+    assert ("i4_stakeholder_survey.csv", "i4_stakeholder_survey.respondents", "small_count") in (
+        where
+    )
+    assert {f.kind for f in findings if f.file == "indikatorrapport.html"} == {"small_count"}
+    assert len(findings) == 3
+
+
+def test_a_mean_over_suppressed_respondents_is_found(marts):
+    con = duckdb.connect(str(marts / "indikatorer.duckdb"))
+    # Deltagare 2025-H1 has respondents NULL: its mean must be NULL too.
+    con.execute("update i4_stakeholder_survey set mean_score = 3.2 where role = 'Deltagare'")
+    # Sydväst 2024 has placed NULL: a deviation would give it back (placed = expected + dev).
+    con.execute(
+        "update geographic_distribution set deviation = -5.75 "
+        "where year = 2024 and stadsomrade = '03'"
+    )
+    con.close()
+    findings = [f for f in scan_marts(marts) if f.file == "indikatorer.duckdb"]
+    assert sorted((f.where, f.kind) for f in findings) == [
+        ("geographic_distribution.deviation", "not_suppressed"),
+        ("i4_stakeholder_survey.mean_score", "not_suppressed"),
+    ]
