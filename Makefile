@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format unit docs bench dev clean
+.PHONY: setup run test lint format unit docs bench dev clean duckdb1 report
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,8 +37,34 @@ test: lint
 unit: setup
 	$(BIN)/pytest -q -m "not slow"
 
+# The indicator report (also written by the nightly job) from the published marts.
+report: setup
+	$(BIN)/hansyn report
+
+# dbt docs as one self-contained HTML file, with the catalog of the warehouse `make run` built.
+DOCS := build/docs/hansyn-dbt-docs.html
+DOCS_TARGET := $(or $(HANSYN_DBT_TARGET),$(CURDIR)/dbt_project/target)
+
+docs: setup
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --quiet --profiles-dir . \
+		--target-path "$(DOCS_TARGET)"
+	mkdir -p $(dir $(DOCS))
+	cp "$(DOCS_TARGET)/static_index.html" $(DOCS)
+	@echo "dbt docs written to $(DOCS)"
+
+# A DuckDB 1.x client in its own venv: the test that BI tools bundling 1.x read the marts.
+DUCKDB1 := .venv-duckdb1
+DUCKDB1_VERSION := 1.4.4
+
+$(DUCKDB1)/.installed:
+	test -x $(DUCKDB1)/bin/python || $(PY) -m venv $(DUCKDB1) || python3 -m venv $(DUCKDB1)
+	$(DUCKDB1)/bin/pip install --quiet duckdb==$(DUCKDB1_VERSION)
+	touch $@
+
+duckdb1: $(DUCKDB1)/.installed
+
 dev: setup
 	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && $(BIN)/dagster dev'
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(DUCKDB1) dbt_project/target dbt_project/logs build/docs
