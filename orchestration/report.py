@@ -926,10 +926,16 @@ def section_geography(pub: Published) -> Section:
     years = sorted({r["year"] for r in rows})
     y = years[-1]
     latest = [r for r in rows if r["year"] == y]
-    if any(r["key_complete"] is False for r in latest):
+    key_year = latest[0]["key_year"]
+    if key_year is None:
+        parts.append(
+            f'<p class="warn">Ingen fördelningsnyckel för {y}: det finns ingen statistik över '
+            "öppet arbetslösa för året eller åren före.</p>"
+        )
+    elif any(r["key_complete"] is False for r in latest):
         parts.append(
             '<p class="warn">Nyckeln är ofullständig: värden saknas för något primärområde '
-            f"statistikåret {esc(latest[0]['key_year'])}.</p>"
+            f"statistikåret {esc(key_year)}, så summan (och varje områdes andel) är osäker.</p>"
         )
     stads = names["stadsomrade"]
     map_areas = {
@@ -962,7 +968,8 @@ def section_geography(pub: Published) -> Section:
                 ],
                 lambda v: fmt_share(v),
             ),
-            f"Nyckel (statistikår {latest[0]['key_year']}) mot andel av placerade {y}.",
+            f"Nyckel (statistikår {key_year if key_year is not None else MISSING}) mot andel "
+            f"av placerade {y}.",
         )
     )
     parts.append(

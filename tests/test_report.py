@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 
 from orchestration import report as r
@@ -207,3 +208,20 @@ def test_every_fixture_table_is_in_the_report():
         "process_sync",
         "load_quality",
     }
+
+
+def test_an_incomplete_or_missing_key_is_flagged(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute("update geographic_distribution set key_complete = false where year = 2024")
+    con.close()
+    assert "Nyckeln är ofullständig" in r.build_report(db, GENERATED)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update geographic_distribution set key_year = null, distribution_key = null, "
+        "expected_individuals = null, deviation = null where year = 2024"
+    )
+    con.close()
+    html = r.build_report(db, GENERATED)
+    assert "Ingen fördelningsnyckel för 2024" in html
+    assert plain(read_report(html).metrics["geo.key.01"]) == "–"
