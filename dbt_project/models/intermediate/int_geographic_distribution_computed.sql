@@ -136,20 +136,17 @@ final as (
         key_year,
         distribution_key,
         key_complete,
-        case
-            when placed_individuals between 1 and 4 then null else placed_individuals
-        end as placed_individuals,
-        case
-            when total_placed between 1 and 4 then null else distribution_key * total_placed
-        end as expected_individuals,
-        case
-            when placed_individuals between 1 and 4 or total_placed between 1 and 4 then null
-            else placed_individuals - distribution_key * total_placed
-        end as deviation,
-        case
-            when placed_individuals between 1 and 4 or total_placed between 1 and 4 then null
-            else placed_individuals / nullif(total_placed, 0)
-        end as placement_share
+        {{ suppress_if_few('placed_individuals', 'placed_individuals') }} as placed_individuals,
+        {{ suppress_if_few('distribution_key * total_placed', 'total_placed') }}
+            as expected_individuals,
+        {{ suppress_if_few(
+            suppress_if_few('placed_individuals - distribution_key * total_placed', 'total_placed'),
+            'placed_individuals'
+        ) }} as deviation,
+        {{ suppress_if_few(
+            suppress_if_few('placed_individuals / nullif(total_placed, 0)', 'total_placed'),
+            'placed_individuals'
+        ) }} as placement_share
     from computed
 )
 

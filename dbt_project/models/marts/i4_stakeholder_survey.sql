@@ -43,11 +43,11 @@ suppressed as (
         wave,
         role,
         dimension,
-        case when respondents >= 5 then respondents end as respondents,
-        case when respondents >= 5 then mean_score end as mean_score,
-        case when respondents >= 5 then share_positive end as share_positive,
-        case when respondents >= 5 then mean_score - ci95_half_width end as ci95_low,
-        case when respondents >= 5 then mean_score + ci95_half_width end as ci95_high
+        {{ suppress_if_few('respondents', 'respondents') }} as respondents,
+        {{ suppress_if_few('mean_score', 'respondents') }} as mean_score,
+        {{ suppress_if_few('share_positive', 'respondents') }} as share_positive,
+        {{ suppress_if_few('mean_score - ci95_half_width', 'respondents') }} as ci95_low,
+        {{ suppress_if_few('mean_score + ci95_half_width', 'respondents') }} as ci95_high
     from aggregated
 ),
 
