@@ -5,8 +5,10 @@ from dagster_dbt import DbtCliResource
 
 from .assets.ingestion import ingestion_assets
 from .assets.publish import published_marts
+from .assets.quality import quality_checks
 from .assets.report import indicator_report
 from .assets.transform import hansyn_dbt_assets
+from .sensors import sensors
 from .transform import dbt_command, dbt_project
 
 # One DuckDB warehouse file allows one writer: run the steps one after another in one process.
@@ -27,8 +29,10 @@ nightly_schedule = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, hansyn_dbt_assets, published_marts, indicator_report],
+    asset_checks=quality_checks,
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
+    sensors=sensors,
     resources={
         "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_command()),
     },

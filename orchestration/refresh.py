@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from .alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run
 from .config import load_settings
 from .ingest import warehouse
 
@@ -30,6 +31,7 @@ class RefreshSummary:
     marts_dir: str = ""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    alert: str | None = None  # the subject of the alert sent to the project office
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +44,7 @@ class RefreshSummary:
             "marts_dir": self.marts_dir,
             "stage_seconds": self.stage_seconds,
             "wall_seconds": self.wall_seconds,
+            "alert": self.alert,
         }
 
     def render(self) -> str:
@@ -73,6 +76,8 @@ class RefreshSummary:
             lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
         else:
             lines.append(f"  NOT PUBLISHED: the last good marts in {self.marts_dir} are unchanged.")
+        if self.alert:
+            lines.append(f"  alert: {self.alert}")
         return "\n".join(lines)
 
 
@@ -119,8 +124,11 @@ def run_refresh() -> RefreshSummary:
             raise_on_error=False,
             # Dagster's event log stays in the instance; the console gets progress lines.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # This process sends the alert itself; the daemon's run-status sensors skip the run.
+            tags={STARTED_BY_TAG: "hansyn refresh", ALERT_SENT_BY_TAG: "hansyn refresh"},
         )
         stages = _stage_seconds(instance, result.run_id)
+        alert = alert_for_run(instance, result.run_id, settings)
     summary = RefreshSummary(
         run_id=result.run_id,
         success=result.success,
@@ -128,6 +136,7 @@ def run_refresh() -> RefreshSummary:
         marts_dir=str(settings.marts_dir),
         stage_seconds=stages,
         wall_seconds=round(time.monotonic() - started, 2),
+        alert=alert.subject if alert else None,
     )
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:

@@ -32,7 +32,7 @@ def build_quality_checks(source: Source) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite of {source.name} ({origin}) on raw.{source.table}.",
     )
     def _checks(context: dg.AssetCheckExecutionContext):
-        outcomes = run_quality_checks(source, load_settings(), context.run_id)
+        outcomes = run_quality_checks(source, load_settings(), context.run.run_id)
         for o in outcomes:
             yield dg.AssetCheckResult(
                 asset_key=key,
