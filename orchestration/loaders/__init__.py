@@ -3,6 +3,7 @@
 from . import (
     avtalsregister,
     enkat,
+    ersattningar,
     leverantorsrapporter,
     malgruppsregister,
     omradesstatistik,
@@ -19,6 +20,7 @@ SOURCES: dict[str, Source] = {
         malgruppsregister,
         enkat,
         omradesstatistik,
+        ersattningar,
     )
 }
 

@@ -1,0 +1,53 @@
+{#- Each payer's span of months: the months its extracts cover (each extract from its first to its
+    last month), merged into unbroken spans. -#}
+with
+
+payments as (
+    select * from {{ ref('stg_ersattningar__payments') }}
+),
+
+extracts as (
+    select
+        benefit_type,
+        file_name,
+        min(month) as first_month,
+        max(month) as last_month
+    from payments
+    group by benefit_type, file_name
+),
+
+covered_months as (
+    select distinct
+        extracts.benefit_type,
+        cast(
+            unnest(generate_series(extracts.first_month, extracts.last_month, interval 1 month)) as date
+        ) as month
+    from extracts
+),
+
+-- Gaps and islands: consecutive months share (months since an epoch − their rank).
+islands as (
+    select
+        benefit_type,
+        month,
+        date_diff('month', date '2000-01-01', month)
+        - row_number() over (partition by benefit_type order by month) as island
+    from covered_months
+),
+
+final as (
+    select
+        benefit_type,
+        min(month) as first_month,
+        max(month) as last_month,
+        count(*) as months
+    from islands
+    group by benefit_type, island
+)
+
+select
+    benefit_type,
+    first_month,
+    last_month,
+    cast(months as integer) as months
+from final

@@ -1,0 +1,53 @@
+with
+
+windows as (
+    select * from {{ ref('int_benefit_windows_summed') }}
+),
+
+counted as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        count(*) as individuals,
+        count(*) filter (where amount_before > 0) as recipients_before,
+        count(*) filter (where amount_after > 0) as recipients_after,
+        sum(amount_before) as amount_before_sek,
+        sum(amount_after) as amount_after_sek,
+        count(*) filter (where amount_before > 0 and amount_after <= 0) as left_benefit
+    from windows
+    where is_mature
+    group by cohort_year, benefit_type, target_group
+),
+
+final as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        {{ suppress_if_few('individuals', 'individuals') }} as individuals,
+        {{ suppress_if_few('recipients_before', 'recipients_before') }} as recipients_before,
+        {{ suppress_if_few('recipients_after', 'recipients_after') }} as recipients_after,
+        {{ suppress_if_few('amount_before_sek', 'individuals') }} as amount_before_sek,
+        {{ suppress_if_few('amount_after_sek', 'individuals') }} as amount_after_sek,
+        {{ suppress_if_few('amount_after_sek - amount_before_sek', 'individuals') }} as change_sek,
+        {{ suppress_if_few('left_benefit', 'left_benefit') }} as left_benefit,
+        {{ suppress_if_few('2 * (amount_before_sek - amount_after_sek)', 'individuals') }}
+            as annualised_saving_sek
+    from counted
+)
+
+select
+    cast(cohort_year as integer) as cohort_year,
+    benefit_type,
+    target_group,
+    cast(individuals as bigint) as individuals,
+    cast(recipients_before as bigint) as recipients_before,
+    cast(recipients_after as bigint) as recipients_after,
+    cast(amount_before_sek as decimal(18, 2)) as amount_before_sek,
+    cast(amount_after_sek as decimal(18, 2)) as amount_after_sek,
+    cast(change_sek as decimal(18, 2)) as change_sek,
+    cast(left_benefit as bigint) as left_benefit,
+    cast(annualised_saving_sek as decimal(18, 2)) as annualised_saving_sek
+from final
+order by cohort_year, benefit_type, target_group
