@@ -69,7 +69,8 @@ PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".csv", ".html")
 class Finding:
     file: str
     where: str  # table.column, line N, or an HTML element
-    kind: str  # personnummer | pseudonym | small_count | not_suppressed | forbidden_column
+    kind: str  # personnummer | pseudonym | small_count | not_suppressed | forbidden_column |
+    # unreadable
     detail: str
 
     def __str__(self) -> str:
@@ -232,6 +233,10 @@ def scan_csv(path: Path) -> list[Finding]:
             "quote='\"', escape='\"')"
         )
         structured = scan_relation(con, relation, path.stem, path.name)
+    except duckdb.Error as e:
+        # A published CSV that does not parse cannot be checked column by column: say so.
+        first = str(e).strip().splitlines()[0]
+        structured = [Finding(path.name, "file", "unreadable", first)]
     finally:
         con.close()
     return findings + [f for f in structured if f.kind != "personnummer"]

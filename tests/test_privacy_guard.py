@@ -192,3 +192,10 @@ def test_a_mean_over_suppressed_respondents_is_found(marts):
         ("geographic_distribution.deviation", "not_suppressed"),
         ("i4_stakeholder_survey.mean_score", "not_suppressed"),
     ]
+
+
+def test_a_csv_that_does_not_parse_is_reported_not_skipped(marts):
+    with (marts / "i3_placements.csv").open("a", encoding="utf-8") as f:
+        f.write('2024;"Praktik;Nyanländ\n')  # an unclosed quote
+    findings = scan_marts(marts)
+    assert [(f.file, f.kind) for f in findings] == [("i3_placements.csv", "unreadable")]
