@@ -8,6 +8,7 @@ from pathlib import Path
 from . import (
     avtalsregister,
     enkat,
+    ersattningar,
     leverantorsrapporter,
     malgruppsregister,
     omradesstatistik,
@@ -23,6 +24,7 @@ WRITERS = {
     "malgruppsregister": malgruppsregister,
     "enkat": enkat,
     "omradesstatistik": omradesstatistik,
+    "ersattningar": ersattningar,
 }
 
 

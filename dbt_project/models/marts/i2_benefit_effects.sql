@@ -44,10 +44,10 @@ select
     cast(individuals as bigint) as individuals,
     cast(recipients_before as bigint) as recipients_before,
     cast(recipients_after as bigint) as recipients_after,
-    cast(amount_before_sek as decimal(18, 2)) as amount_before_sek,
-    cast(amount_after_sek as decimal(18, 2)) as amount_after_sek,
-    cast(change_sek as decimal(18, 2)) as change_sek,
+    cast(amount_before_sek as double) as amount_before_sek,
+    cast(amount_after_sek as double) as amount_after_sek,
+    cast(change_sek as double) as change_sek,
     cast(left_benefit as bigint) as left_benefit,
-    cast(annualised_saving_sek as decimal(18, 2)) as annualised_saving_sek
+    cast(annualised_saving_sek as double) as annualised_saving_sek
 from final
 order by cohort_year, benefit_type, target_group
