@@ -93,6 +93,17 @@ def fmt_sek(value: float | None) -> str:
     return MISSING if value is None else fmt_int(value) + NBSP + "kr"
 
 
+def fmt_sek_short(value: float | None) -> str:
+    """For chart labels: 2 093 196 → '2,1 mnkr', 712 746 → '713 tkr'."""
+    if value is None:
+        return MISSING
+    if abs(value) >= 1_000_000:
+        return fmt_decimal(value / 1_000_000, 1) + NBSP + "mnkr"
+    if abs(value) >= 10_000:
+        return fmt_int(value / 1000) + NBSP + "tkr"
+    return fmt_int(value) + NBSP + "kr"
+
+
 def fmt_signed(value: float | None, fmt: Callable[[float], str]) -> str:
     if value is None:
         return MISSING
@@ -217,7 +228,7 @@ def hbar_chart(title: str, bars: list[Bar], max_value: float | None = None) -> s
     body = []
     for i, bar in enumerate(bars):
         y = 5 + i * row_h
-        body.append(_text(label_w - 8, y + 17, bar.label[:34], "lbl", "end"))
+        body.append(_text(label_w - 8, y + 17, _short(bar.label, 34), "lbl", "end"))
         length = 0.0 if bar.value is None else max(0.0, bar.value) / top * bar_w
         if length > 0:
             body.append(
@@ -339,7 +350,9 @@ def column_chart(
     body = _y_axis(top, step_y, x0, x1, y0, y1, fmt)
     for c, category in enumerate(categories):
         gx = x0 + group_w * c + (group_w - bar_w * len(series)) / 2
-        body.append(_text(x0 + group_w * (c + 0.5), y1 + 18, category[:22], "axis", "middle"))
+        body.append(
+            _text(x0 + group_w * (c + 0.5), y1 + 18, _short(category, 22), "axis", "middle")
+        )
         for s, (name, vs, shown) in enumerate(series):
             v, x = vs[c], gx + s * bar_w
             colour = PALETTE[s % len(PALETTE)]
@@ -407,7 +420,7 @@ def area_map(title: str, areas: dict[str, dict]) -> str:
 # --- HTML pieces --------------------------------------------------------------------------------
 
 
-def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1, cls: str = "") -> str:
     """Rows of already formatted (escaped) cells; columns from numeric_from are right-aligned."""
     head = "".join(
         f'<th class="{"num" if i >= numeric_from else ""}">{esc(h)}</th>'
@@ -422,7 +435,7 @@ def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> s
         for row in rows
     )
     return (
-        f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="tablewrap"><table class="{cls}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -462,10 +475,16 @@ def _sum(values: Iterable[float | None]) -> float | None:
 
 
 def _at_least(total: float | None, any_suppressed: bool) -> str:
-    """A sum over published cells, some suppressed: 'minst N' tells the reader it is a floor."""
-    if total is None:
-        return SUPPRESSED if any_suppressed else MISSING
+    """A sum over published cells. With suppressed cells it is only a floor ("minst N"); when
+    nothing but suppressed cells is left, the sum is unknown (several cells of 1–4 can make
+    more than 4), so it shows as "–", never as a small number."""
+    if any_suppressed and not total:
+        return MISSING
     return ("minst " if any_suppressed else "") + fmt_int(total)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 # --- the sections -------------------------------------------------------------------------------
@@ -703,11 +722,17 @@ def section_i2(pub: Published) -> Section:
     latest = [r for r in rows if r["cohort_year"] == last]
     saving = _sum(r["annualised_saving_sek"] for r in latest)
     suppressed = any(r["annualised_saving_sek"] is None for r in latest)
+    # Savings can be negative, so a sum without the suppressed groups is no floor: mark it.
+    if suppressed and not saving:
+        saving_text = MISSING
+    else:
+        saving_text = fmt_sek(saving) + ("*" if suppressed else "")
     cards = [
         headline(
             "i2.saving",
-            ("minst " if suppressed and saving is not None else "") + fmt_sek(saving),
-            f"årlig besparing för kohorten {last}, alla ersättningar",
+            saving_text,
+            f"årlig besparing för kohorten {last}, alla ersättningar"
+            + (" (*utom grupper med färre än 5 personer)" if suppressed else ""),
         )
     ]
     for b in types:
@@ -741,11 +766,11 @@ def section_i2(pub: Published) -> Section:
                     (
                         label(b),
                         [trend[(y, b)] for y in years],
-                        [fmt_sek(trend[(y, b)]) for y in years],
+                        [fmt_sek_short(trend[(y, b)]) for y in years],
                     )
                     for b in types
                 ],
-                lambda v: fmt_int(v),
+                fmt_sek_short,
             ),
             "Summan över målgrupperna; målgrupper med färre än 5 personer ingår inte.",
         )
@@ -760,10 +785,10 @@ def section_i2(pub: Published) -> Section:
                 "Mottagare före",
                 "Mottagare efter",
                 "Lämnade",
-                "Belopp före",
-                "Belopp efter",
-                "Förändring",
-                "Årlig besparing",
+                "Belopp före (kr)",
+                "Belopp efter (kr)",
+                "Förändring (kr)",
+                "Årlig besparing (kr)",
             ],
             [
                 [
@@ -773,17 +798,18 @@ def section_i2(pub: Published) -> Section:
                     persons(r["recipients_before"]),
                     persons(r["recipients_after"]),
                     persons(r["left_benefit"]),
-                    fmt_sek(r["amount_before_sek"]),
-                    fmt_sek(r["amount_after_sek"]),
-                    fmt_signed(r["change_sek"], fmt_sek),
-                    fmt_sek(r["annualised_saving_sek"]),
+                    fmt_int(r["amount_before_sek"]),
+                    fmt_int(r["amount_after_sek"]),
+                    fmt_signed(r["change_sek"], fmt_int),
+                    fmt_int(r["annualised_saving_sek"]),
                 ]
                 for r in latest
             ],
             numeric_from=2,
+            cls="compact",
         )
     )
-    summary = f"{fmt_sek(saving)} i årlig besparing för kohorten {last}"
+    summary = f"{saving_text} i årlig besparing för kohorten {last}"
     return Section("i2", title, "".join(parts), summary)
 
 
@@ -832,6 +858,10 @@ def section_i3(pub: Published) -> Section:
         )
         shown = SUPPRESSED if last["individuals"] is None else fmt_int(last["individuals"])
         summary = f"{shown} personer i arbete {y}"
+        if len(years) > 1:
+            before = years[-2]
+            was = SUPPRESSED if before["individuals"] is None else fmt_int(before["individuals"])
+            summary += f" ({was} år {before['year']})"
         parts.append(
             figure(
                 column_chart(
@@ -881,13 +911,17 @@ def section_i3(pub: Published) -> Section:
         )
     if not pub.has("i3_placements"):
         parts.append(not_published("i3_placements"))
-    elif years:
-        y = years[-1]["year"]
+    else:
+        # The newest year may have just begun, with every cell under 5: show the newest year
+        # that has anything to show.
+        newest = pub.one("select max(year) as year from i3_placements where placements is not null")
+        y = newest["year"] if newest else None
+    if pub.has("i3_placements") and y is not None:
         names = area_names()["stadsomrade"]
         parts.append(
             f"<h3>Insatser {y} per insatstyp, målgrupp och stadsområde</h3>"
             "<p>Antal insatser. Celler med färre än 5 personer redovisas inte och ingår inte i "
-            "summorna (då står ”minst”).</p>"
+            "summorna: då står ”minst” framför summan, och ”–” när inget annat finns.</p>"
             + figure(
                 hbar_chart(f"Insatser per insatstyp {y}", _breakdown(pub, y, "placement_type", {})),
                 "Per insatstyp.",
@@ -1491,6 +1525,8 @@ th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--line); text-align:
   vertical-align: top; }
 th { background: var(--bg); font-weight: 600; white-space: normal; vertical-align: bottom; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.compact { font-size: .82rem; }
+table.compact th, table.compact td { padding: .25rem .35rem; }
 td.num { white-space: nowrap; }
 .msg { color: var(--muted); font-size: .85rem; }
 .ok { background: #e6f4ea; border-left: 4px solid #3c9a5f; padding: .5rem .8rem; }
@@ -1512,6 +1548,8 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--line); color: var(--mut
   .card { border: 1px solid var(--line); }
   a { color: inherit; text-decoration: none; }
   .tablewrap { overflow: visible; }
+  table { font-size: 8.5pt; }
+  table.compact { font-size: 7.5pt; }
   svg.chart { max-width: 100%; }
 }
 """

@@ -62,8 +62,9 @@ def test_every_figure_matches_the_tables(full_report):
     assert m["i1.required_places"] == "8"
     assert m["bruttolista.total"] == "3"
     assert m["reconciliation.missing.2023"] == "2"  # 2 + 0
-    # Indicator 2, cohort 2024: 360 000 + 100 000; Nyanländ is suppressed, so "minst".
-    assert m["i2.saving"] == "minst 460 000 kr"
+    # Indicator 2, cohort 2024: 360 000 + 100 000; Nyanländ is suppressed, so marked with *
+    # (a saving can be negative: the sum of the rest is no floor).
+    assert m["i2.saving"] == "460 000 kr*"
     assert m["i2.left.försörjningsstöd"] == "minst 6"
     assert m["i2.left.arbetslöshetsersättning"] == "0"  # zero stays zero
     # Indicator 3, 2024 straight from i3_individuals; under_30 is suppressed.
@@ -187,7 +188,7 @@ def test_chromium_renders_every_section(full_report, tmp_path):
         "kvalitet": "Datakvalitet – senaste laddningen",
     }
     assert plain(dom.metrics["i3.individuals"]) == "42"
-    assert plain(dom.metrics["i2.saving"]) == "minst 460 000 kr"
+    assert plain(dom.metrics["i2.saving"]) == "460 000 kr*"
     # The print CSS starts each of the 7 sections on a new page (summary first).
     pages = print_pdf(full_report, tmp_path / "profile", tmp_path / "report.pdf")
     assert pages >= 8
@@ -225,3 +226,25 @@ def test_an_incomplete_or_missing_key_is_flagged(tmp_path):
     html = r.build_report(db, GENERATED)
     assert "Ingen fördelningsnyckel för 2024" in html
     assert plain(read_report(html).metrics["geo.key.01"]) == "–"
+
+
+def test_sums_over_suppressed_cells_never_show_a_small_number():
+    assert r._at_least(12, True) == "minst 12"
+    assert r._at_least(12, False) == "12"
+    # Only suppressed cells (each 1–4, together maybe more): unknown, not "<5" nor "0".
+    assert r._at_least(None, True) == "–"
+    assert r._at_least(0, True) == "–"
+    assert r._at_least(0, False) == "0"
+
+
+def test_breakdowns_use_the_newest_year_with_something_to_show(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb")
+    con = duckdb.connect(str(db))
+    # a year just begun, every count under 5
+    con.execute("insert into i3_individuals values (2025, null, null, null, null, 0)")
+    con.execute("insert into i3_placements values (2025, 'Praktik', 'Nyanländ', '01', null, null)")
+    con.close()
+    html = r.build_report(db, GENERATED)
+    assert "Insatser 2024 per insatstyp" in html
+    # The headline is still the newest year, and the summary gives the year before.
+    assert "&lt;5 personer i arbete 2025 (42 år 2024)" in html
