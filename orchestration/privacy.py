@@ -36,6 +36,10 @@ SUPPRESSED_WITH: dict[str, dict[str, tuple[str, ...]]] = {
             "change_sek",
             "annualised_saving_sek",
         ),
+        # Only recipients are paid: with 1–4 recipients in a window, that window's amount is
+        # what those 1–4 persons were paid (one recipient: exactly one person's benefit).
+        "recipients_before": ("amount_before_sek", "change_sek", "annualised_saving_sek"),
+        "recipients_after": ("amount_after_sek", "change_sek", "annualised_saving_sek"),
     },
     "i3_placements": {"individuals": ("placements",)},
     "i3_individuals": {"individuals": ("placements",)},

@@ -52,7 +52,7 @@ TABLES = {
         insert into pub.i2_benefit_effects values
           (2023, 'försörjningsstöd', 'Långtidsarbetslös', 20, 18, 9, 400000, 150000, -250000,
            10, 500000),
-          (2024, 'försörjningsstöd', 'Långtidsarbetslös', 12, 10, null, 240000, 60000, -180000,
+          (2024, 'försörjningsstöd', 'Långtidsarbetslös', 12, 10, 5, 240000, 60000, -180000,
            6, 360000),
           (2024, 'försörjningsstöd', 'Nyanländ', null, null, null, null, null, null, null, null),
           (2024, 'arbetslöshetsersättning', 'Långtidsarbetslös', 8, 6, 5, 90000, 40000, -50000,

@@ -199,3 +199,21 @@ def test_a_csv_that_does_not_parse_is_reported_not_skipped(marts):
         f.write('2024;"Praktik;Nyanländ\n')  # an unclosed quote
     findings = scan_marts(marts)
     assert [(f.file, f.kind) for f in findings] == [("i3_placements.csv", "unreadable")]
+
+
+def test_an_amount_paid_to_suppressed_recipients_is_found(marts):
+    con = duckdb.connect(str(marts / "indikatorer.duckdb"))
+    # 12 persons counted, but only 1–4 of them were paid after the start: the after-amount is
+    # what those few were paid, and the change and the saving give it back.
+    con.execute(
+        "update i2_benefit_effects set recipients_after = null "
+        "where cohort_year = 2024 and benefit_type = 'försörjningsstöd' "
+        "and target_group = 'Långtidsarbetslös'"
+    )
+    con.close()
+    findings = [f for f in scan_marts(marts) if f.file == "indikatorer.duckdb"]
+    assert sorted(f.where for f in findings) == [
+        "i2_benefit_effects.amount_after_sek",
+        "i2_benefit_effects.annualised_saving_sek",
+        "i2_benefit_effects.change_sek",
+    ]
