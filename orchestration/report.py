@@ -1368,11 +1368,12 @@ def section_process(pub: Published) -> Section:
 
 
 def latest_loads(pub: Published) -> list[dict]:
-    """Per source, the files of its most recent load (each source is loaded every night)."""
+    """Each delivered file as its most recent load left it (every file is read each night)."""
+    checks = "checks_failed" if "checks_failed" in pub.columns("load_quality") else "null"
     return pub.rows(
         "select source, file_name, loaded_at, rows_read, rows_loaded, rows_rejected, status, "
-        "message from load_quality q where loaded_at = "
-        "(select max(loaded_at) from load_quality l where l.source = q.source) "
+        f"message, {checks} as checks_failed from load_quality "
+        "qualify row_number() over (partition by source, file_name order by loaded_at desc) = 1 "
         "order by source, file_name"
     )
 
@@ -1386,13 +1387,29 @@ def section_quality(pub: Published) -> Section:
     rejected = sum(r["rows_rejected"] or 0 for r in rows)
     loaded = sum(1 for r in rows if r["status"] == "loaded")
     duplicates = sum(1 for r in rows if r["status"] == "duplicate")
-    ok = not refused and not rejected
-    status = (
-        '<p class="ok">Alla filer laddades utan avvisade rader.</p>'
-        if ok
-        else f'<p class="warn">{len(refused)} filer vägrades och {fmt_int(rejected)} rader '
-        "avvisades. Avvisade rader finns med orsak i lagret (audit.rejected_rows).</p>"
-    )
+    checked = [r for r in rows if r["checks_failed"]]
+    ok = not refused and not rejected and not checked
+    if ok:
+        status = (
+            '<p class="ok">Alla filer laddades utan avvisade rader och klarade kontrollerna.</p>'
+        )
+    else:
+        status = (
+            f'<p class="warn">{len(refused)} filer vägrades, {fmt_int(rejected)} rader '
+            f"avvisades och {len(checked)} filer fick anmärkningar i kvalitetskontrollerna. "
+            "Avvisade rader finns med fil, radnummer och orsak i lagret (audit.rejected_rows).</p>"
+        )
+    sources: dict[str, dict] = {}
+    for r in rows:
+        s = sources.setdefault(
+            r["source"],
+            {"files": 0, "loaded": 0, "refused": 0, "duplicate": 0, "rows": 0, "rej": 0, "chk": 0},
+        )
+        s["files"] += 1
+        s[r["status"]] = s.get(r["status"], 0) + 1
+        s["rows"] += r["rows_loaded"] or 0
+        s["rej"] += r["rows_rejected"] or 0
+        s["chk"] += 1 if r["checks_failed"] else 0
     parts = [
         status,
         '<div class="cards">'
@@ -1406,36 +1423,60 @@ def section_quality(pub: Published) -> Section:
         )
         + headline("quality.rows_rejected", fmt_int(rejected), "rader avvisade")
         + "</div>",
+        "<h3>Per källa</h3>",
         table(
             [
                 "Källa",
-                "Fil",
-                "Status",
-                "Lästa rader",
+                "Filer",
                 "Laddade",
-                "Avvisade",
-                "Meddelande",
-                "Laddad",
+                "Vägrade",
+                "Dubbletter",
+                "Rader laddade",
+                "Rader avvisade",
+                "Filer med anmärkning",
             ],
             [
                 [
-                    esc(SOURCE_LABELS.get(r["source"], r["source"])),
-                    esc(r["file_name"]),
-                    f'<span class="status-{esc(r["status"])}">'
-                    f"{esc(LOAD_STATUS.get(r['status'], r['status']))}</span>",
-                    fmt_int(r["rows_read"]),
-                    fmt_int(r["rows_loaded"]),
-                    fmt_int(r["rows_rejected"]),
-                    f'<span class="msg">{esc(r["message"] or "")}</span>',
-                    esc(_fmt_ts(r["loaded_at"])),
+                    esc(SOURCE_LABELS.get(name, name)),
+                    fmt_int(s["files"]),
+                    fmt_int(s["loaded"]),
+                    fmt_int(s["refused"]),
+                    fmt_int(s["duplicate"]),
+                    fmt_int(s["rows"]),
+                    fmt_int(s["rej"]),
+                    fmt_int(s["chk"]),
                 ]
-                for r in rows
+                for name, s in sorted(sources.items())
             ],
-            numeric_from=3,
         ),
     ]
+    attention = [
+        r for r in rows if r["status"] != "loaded" or r["rows_rejected"] or r["checks_failed"]
+    ]
+    if attention:
+        parts.append("<h3>Filer att titta på</h3>")
+        parts.append(
+            table(
+                ["Källa", "Fil", "Status", "Meddelande", "Kontroller", "Laddad", "Avvisade rader"],
+                [
+                    [
+                        esc(SOURCE_LABELS.get(r["source"], r["source"])),
+                        esc(r["file_name"]),
+                        f'<span class="status-{esc(r["status"])}">'
+                        f"{esc(LOAD_STATUS.get(r['status'], r['status']))}</span>",
+                        f'<span class="msg">{esc(r["message"] or "")}</span>',
+                        f'<span class="msg">{esc(r["checks_failed"] or "")}</span>',
+                        esc(_fmt_ts(r["loaded_at"])),
+                        fmt_int(r["rows_rejected"]),
+                    ]
+                    for r in attention
+                ],
+                numeric_from=6,
+                cls="compact",
+            )
+        )
     summary = (
-        "Alla filer laddade utan avvisade rader"
+        "Alla filer laddade utan anmärkning"
         if ok
         else f"{len(refused)} filer vägrade, {fmt_int(rejected)} rader avvisade"
     )
@@ -1454,7 +1495,7 @@ def data_dates(pub: Published) -> list[tuple[str, str]]:
     if pub.has("load_quality"):
         last = pub.one("select max(loaded_at) as t from load_quality")
         if last and last["t"]:
-            dates.append(("Senaste laddning", _fmt_ts(last["t"])))
+            dates.append(("Senast nya data laddade", _fmt_ts(last["t"])))
         snaps = pub.rows(
             "select file_name from load_quality where source = 'avtalsregister' "
             "and status = 'loaded' order by file_name desc limit 1"

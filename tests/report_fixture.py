@@ -131,20 +131,21 @@ TABLES = {
     "load_quality": """
         create table pub.load_quality (source varchar, file_name varchar, file_sha256 varchar,
           loaded_at timestamp, rows_read bigint, rows_loaded bigint, rows_rejected bigint,
-          status varchar, message varchar);
+          status varchar, message varchar, checks_failed varchar);
         insert into pub.load_quality values
           ('avtalsregister', 'avtalsregister_2025-01-01.csv', repeat('a', 64),
-           '2025-02-01 02:00:00', 100, 100, 0, 'loaded', ''),
+           '2025-02-01 02:00:00', 100, 100, 0, 'loaded', '', null),
           ('avtalsregister', 'avtalsregister_2025-01-01.csv', repeat('a', 64),
-           '2025-03-01 02:00:00', 100, 100, 0, 'loaded', ''),
+           '2025-03-01 02:00:00', 100, 100, 0, 'loaded', '', null),
           ('avtalsregister', 'avtalsregister_2025-03-01.csv', repeat('b', 64),
-           '2025-03-01 02:00:00', 120, 118, 2, 'loaded', '2 × Avtalsstart is not a date'),
+           '2025-03-01 02:00:00', 120, 118, 2, 'loaded', '2 × Avtalsstart is not a date',
+           null),
           ('enkat', 'enkat_2025H1.csv', repeat('c', 64), '2025-03-01 02:01:00', 50, 50, 0,
-           'loaded', ''),
+           'loaded', '', 'answers_in_range: 1 of 50 rows break it'),
           ('leverantorsrapporter', 'trasig.xlsx', repeat('d', 64), '2025-03-01 02:01:30',
-           0, 0, 0, 'refused', 'trasig.xlsx: missing columns Personnummer'),
+           0, 0, 0, 'refused', 'trasig.xlsx: missing columns Personnummer', null),
           ('leverantorsrapporter', 'kopia.xlsx', repeat('e', 64), '2025-03-01 02:01:30',
-           0, 0, 0, 'duplicate', 'same content as q1.xlsx: not counted again');
+           0, 0, 0, 'duplicate', 'same content as q1.xlsx: not counted again', null);
     """,
 }
 

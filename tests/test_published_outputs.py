@@ -303,7 +303,7 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert m["quality.rows_loaded"] == _swedish(sum(f[3] or 0 for f in files), 0)
     assert m["quality.rows_rejected"] == _swedish(sum(f[4] or 0 for f in files), 0)
     last = query(db, "select strftime(max(loaded_at), '%Y-%m-%d %H:%M') from load_quality")[0][0]
-    assert dom.dates["Senaste laddning"] == last
+    assert dom.dates["Senast nya data laddade"] == last
 
     # Charts in every indicator section, and the printed report starts each section on a page.
     for section in ["i1", "i2", "i3", "geografi", "i4", "process"]:

@@ -91,7 +91,7 @@ def test_every_figure_matches_the_tables(full_report):
     assert m["quality.duplicates"] == "1"
     assert m["quality.rows_loaded"] == "268"
     assert m["quality.rows_rejected"] == "2"
-    assert dom.dates["Senaste laddning"] == "2025-03-01 02:01"
+    assert dom.dates["Senast nya data laddade"] == "2025-03-01 02:01"
     assert dom.dates["Avtalsregistrets ögonblicksbild"] == "2025-03-01"
     assert dom.dates["Rapporten skapad"] == "2025-03-01 06:00"
     assert dom.missing == []
@@ -121,7 +121,12 @@ def test_breakdowns_trends_and_labels(full_report):
     assert "Upphandlare" in i4 and "3,60–4,40" in i4  # CI per role
     quality = plain(dom.texts["kvalitet"])
     assert "Vägrad" in quality and "trasig.xlsx: missing columns Personnummer" in quality
-    assert "1 filer vägrades och 2 rader avvisades" in quality
+    assert "1 filer vägrades, 2 rader avvisades och 1 filer fick anmärkningar" in quality
+    assert "answers_in_range: 1 of 50 rows break it" in quality
+    # Per source: avtalsregister 2 files (its 2025-01-01 file counted once, at its latest load),
+    # 218 rows loaded (100 + 118), 2 rejected.
+    # (files 2, loaded 2, refused 0, duplicates 0, rows 218, rejected 2, remarks 0)
+    assert "Avtalsregistret220021820" in quality.replace(" ", "")
 
 
 def test_self_contained_swedish_and_printable(full_report):
