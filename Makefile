@@ -66,5 +66,12 @@ duckdb1: $(DUCKDB1)/.installed
 dev: setup
 	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && $(BIN)/dagster dev'
 
+# The benchmark (issue 9): full and incremental refresh, stages, peak memory and the floor at
+# scales 1, 10 and 50; `make bench SCALES=1,2` for a quick run.
+SCALES ?= 1,10,50
+
+bench: setup
+	$(BIN)/python bench/bench.py --scales $(SCALES)
+
 clean:
 	rm -rf $(VENV) $(DUCKDB1) dbt_project/target dbt_project/logs build/docs

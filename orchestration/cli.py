@@ -35,12 +35,24 @@ def main() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Raw folder.")
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Multiplies volumes.")
-def sample_data(out: Path | None, seed: int, scale: float) -> None:
+@click.option(
+    "--next-month",
+    is_flag=True,
+    help="Add the next month of deliveries to an existing raw folder (benefit extracts and one "
+    "supplier's quarterly report) instead of writing a new city.",
+)
+def sample_data(out: Path | None, seed: int, scale: float, next_month: bool) -> None:
     """Write a synthetic city's deliveries for every source, laid out as data/raw/."""
     from .config import load_settings
     from .sampledata import generate
+    from .sampledata.next_month import write_next_month
 
     out = out or load_settings().raw_dir
+    if next_month:
+        written = write_next_month(out, seed=seed)
+        for source, files in written.items():
+            click.echo(f"{source}: {', '.join(f.name for f in files) or 'nothing new'}")
+        return
     written = generate(out, seed=seed, scale=scale)
     for source, files in written.items():
         click.echo(f"{source}: {len(files)} files")

@@ -1,0 +1,186 @@
+"""The benchmark's floor: `bench/floor.sql` run on a raw folder, and its tables compared with the
+pipeline's published ones.
+
+DuckDB reads CSV but not xlsx here (its excel extension cannot be downloaded on this machine), and
+its CSV reader takes UTF-8 only. So the runner first prepares the raw folder, and that time
+counts in the floor's: each xlsx sheet is written as a CSV (openpyxl, the reader the pipeline's
+loaders use too; the supplier reports' sheet `Rapport`, a workbook without it left out as the
+loader refuses it), a CSV in Windows-1252 is re-encoded to UTF-8, and a file whose content
+repeats an earlier one's (in file-name order) is left out. Then it runs the SQL, whose tables
+land in `floor.duckdb`.
+
+    python bench/floor.py --raw DIR --out DIR [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+SEEDS = HERE.parent / "dbt_project" / "seeds"
+SHEETS = {"leverantorsrapporter": "Rapport"}  # the sheet a source's contract names; else first
+FLOAT_DIGITS = 9  # doubles compared after rounding (sums in another order differ in the last bit)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_to_csv(path: Path, sheet: str | None) -> bytes | None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            return None
+        ws = wb[sheet or wb.sheetnames[0]]
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell(v) for v in row]
+            if any(c.strip() for c in cells):
+                # The sheet row, for the rule "the last row wins".
+                writer.writerow([*cells, "_row" if number == 1 else number])
+    finally:
+        wb.close()
+    return out.getvalue().encode("utf-8")
+
+
+def prepare(raw: Path, prep: Path) -> dict[str, int]:
+    """Every source folder as UTF-8 CSV files DuckDB reads, duplicates left out."""
+    counts = {"xlsx": 0, "reencoded": 0, "duplicates": 0, "files": 0}
+    for folder in sorted(p for p in raw.iterdir() if p.is_dir()):
+        target = prep / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        seen: set[str] = set()
+        for path in sorted(folder.iterdir(), key=lambda p: p.name):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                counts["duplicates"] += 1
+                continue
+            seen.add(digest)
+            if path.suffix.lower() == ".xlsx":
+                converted = _xlsx_to_csv(path, SHEETS.get(folder.name))
+                counts["xlsx"] += 1
+                if converted is None:
+                    continue
+                (target / (path.stem + ".csv")).write_bytes(converted)
+            else:
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    data = data.decode("cp1252").encode("utf-8")
+                    counts["reencoded"] += 1
+                (target / path.name).write_bytes(data)
+            counts["files"] += 1
+    return counts
+
+
+def run_sql(prep: Path, database: Path) -> list[str]:
+    sql = (HERE / "floor.sql").read_text(encoding="utf-8")
+    sql = sql.replace("@PREP@", prep.as_posix()).replace("@SEEDS@", SEEDS.as_posix())
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(sql)
+        return [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where not temporary order by 1"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def compare(floor_db: Path, marts: Path) -> dict[str, str]:
+    """Per floor table: 'same' when its rows equal the published Parquet file's (doubles
+    rounded), else what differs."""
+    out: dict[str, str] = {}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{floor_db.as_posix()}' as floor (read_only)")
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'floor' order by 1"
+        ).fetchall()]  # fmt: skip
+        for table in tables:
+            parquet = marts / f"{table}.parquet"
+            if not parquet.exists():
+                out[table] = "not published"
+                continue
+            published = f"read_parquet('{parquet.as_posix()}')"
+            columns = [
+                (r[0], r[1]) for r in con.execute(f"describe select * from {published}").fetchall()
+            ]
+            floor_cols = {r[0] for r in con.execute(f"describe floor.{table}").fetchall()}
+            missing = [c for c, _ in columns if c not in floor_cols]
+            if missing:
+                out[table] = f"columns missing: {', '.join(missing)}"
+                continue
+            select = ", ".join(
+                f'round("{c}", {FLOAT_DIGITS}) as "{c}"' if t in ("DOUBLE", "FLOAT")
+                else f'cast("{c}" as {t}) as "{c}"' for c, t in columns
+            )  # fmt: skip
+            only_floor, only_published = con.execute(
+                f"select (select count(*) from (select {select} from floor.{table} except all "
+                f"select {select} from {published})), (select count(*) from (select {select} "
+                f"from {published} except all select {select} from floor.{table}))"
+            ).fetchone()
+            out[table] = (
+                "same" if only_floor == only_published == 0
+                else f"{only_floor} rows only in the floor, {only_published} only published"
+            )  # fmt: skip
+    finally:
+        con.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--raw", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--marts", type=Path, help="compare with these published marts")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    counts = prepare(args.raw, args.out / "prepared")
+    prepared = time.perf_counter()
+    tables = run_sql(args.out / "prepared", args.out / "floor.duckdb")
+    done = time.perf_counter()
+    summary = {
+        "xlsx_seconds": round(prepared - started, 2),
+        "sql_seconds": round(done - prepared, 2),
+        "prepared": counts,
+        "tables": tables,
+    }
+    if args.marts:
+        summary["compare"] = compare(args.out / "floor.duckdb", args.marts)
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,790 @@
+-- The floor of the benchmark: the published tables computed straight from the raw files by one
+-- hand-written DuckDB script, with the same rules as the pipeline (the loaders' row checks, the
+-- deduplications, the indicators and the small-number rule) but none of its machinery: no
+-- pandas, no pseudonymisation (a canonical personnummer stands for the person in memory; nothing
+-- is kept), no audit tables, no data-quality suite, no dbt, no Dagster, no Parquet or CSV.
+-- load_quality, the pipeline's own audit of its loads, has no counterpart here.
+--
+-- bench/floor.py runs it after preparing the raw folder for DuckDB (xlsx sheets as CSV, CSV not
+-- in UTF-8 re-encoded, the same file delivered twice dropped); @PREP@ is that folder, @SEEDS@
+-- the dbt seeds. Header names are those of the sample data (the loaders also accept other case
+-- and spacing).
+
+-- --- shared parsing ---------------------------------------------------------------------------
+
+create or replace macro missing(v) as v is null or lower(trim(v)) in ('', 'uppgift saknas', '..');
+
+create or replace macro iso_date(v) as
+    case
+        when regexp_full_match(trim(v), '\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?')
+            then try_strptime(left(trim(v), 10), '%Y-%m-%d')::date
+    end;
+
+create or replace macro whole_number(v) as
+    case
+        when regexp_full_match(
+            regexp_replace(regexp_replace(v, '[\s\xa0]', '', 'g'), '[,.]0+$', ''), '-?\d+'
+        )
+            then try_cast(
+                regexp_replace(regexp_replace(v, '[\s\xa0]', '', 'g'), '[,.]0+$', '') as bigint
+            )
+    end;
+
+create or replace macro orgnr(v) as
+    case
+        when length(regexp_replace(v, '\D', '', 'g')) = 10 then regexp_replace(v, '\D', '', 'g')
+        when length(regexp_replace(v, '\D', '', 'g')) = 12
+            and starts_with(regexp_replace(v, '\D', '', 'g'), '16')
+            then right(regexp_replace(v, '\D', '', 'g'), 10)
+    end;
+
+-- Every personnummer form of the contract → (canonical 12 digits, birth date, sex), or NULL
+-- where it is not valid (form, date, or Luhn digit); samordningsnummer have day + 60.
+create or replace macro pnr_century(t, d) as
+    case
+        when length(d) = 12 then left(d, 2)
+        else cast(
+            (year(current_date) // 100
+                - case when cast(left(d, 2) as integer) > year(current_date) % 100 then 1 else 0 end
+                - case when contains(t, '+') then 1 else 0 end) as varchar)
+    end;
+
+create or replace macro luhn_ok(ten) as
+    list_sum([
+        case
+            when i % 2 = 1 then
+                2 * cast(substr(ten, i, 1) as integer)
+                - case when 2 * cast(substr(ten, i, 1) as integer) > 9 then 9 else 0 end
+            else cast(substr(ten, i, 1) as integer)
+        end
+        for i in range(1, 11)
+    ]) % 10 = 0;
+
+create or replace macro parse_persons(tbl) as table
+    with forms as (
+        select distinct
+            raw,
+            trim(raw) as t,
+            regexp_replace(trim(raw), '[-+]', '', 'g') as d
+        from query_table(tbl)
+        where regexp_full_match(trim(raw), '\d{6}[-+]?\d{4}|\d{8}-?\d{4}')
+    ),
+    dated as (
+        select
+            raw,
+            pnr_century(t, d) || right(d, 10) as pnr,
+            right(d, 10) as ten,
+            try_strptime(
+                pnr_century(t, d) || substr(right(d, 10), 1, 4)
+                || lpad(cast(cast(substr(right(d, 10), 5, 2) as integer)
+                    - case when cast(substr(right(d, 10), 5, 2) as integer) > 60 then 60 else 0 end
+                    as varchar), 2, '0'),
+                '%Y%m%d'
+            )::date as birth
+        from forms
+    )
+    select
+        raw,
+        pnr,
+        birth,
+        case when cast(substr(ten, 9, 1) as integer) % 2 = 1 then 'M' else 'F' end as sex
+    from dated
+    where birth is not null and luhn_ok(ten);
+
+-- A delivery's lines in file order with their line numbers, split at `;` (files whose rule is
+-- "the last row wins" need exact line numbers; read_csv does not give them). Line 1 is the header.
+create or replace macro csv_lines(pattern) as table
+    with files as (
+        select filename, string_split(ltrim(content, chr(65279)), chr(10)) as lines
+        from read_text(pattern)
+    )
+    select filename, i as line_number, string_split(rtrim(lines[i], chr(13)), ';') as cells
+    from files, generate_series(1, len(lines)) as t(i)
+    where trim(replace(lines[i], ';', '')) not in ('', chr(13));
+
+create or replace macro cell(cells, header, name) as trim(cells[list_position(header, name)]);
+
+-- --- seeds ------------------------------------------------------------------------------------
+
+create or replace temp table city_organisations as
+select org_number::varchar as org_number, name from read_csv('@SEEDS@/city_organisations.csv',
+    all_varchar = true);
+create or replace temp table criteria_levels as
+select social_level::integer as social_level, is_employment_requirement::boolean as is_employment_requirement
+from read_csv('@SEEDS@/social_criteria_levels.csv', all_varchar = true);
+create or replace temp table geography as
+select
+    primaromrade, primaromrade_namn,
+    nullif(trim(mellanomrade), '') as mellanomrade, mellanomrade_namn,
+    nullif(trim(stadsomrade), '') as stadsomrade, stadsomrade_namn
+from read_csv('@SEEDS@/geography.csv', all_varchar = true);
+create or replace temp table survey_items as
+select item, dimension from read_csv('@SEEDS@/survey_items.csv', all_varchar = true);
+
+-- --- the contract register: indicator 1, the gross list -----------------------------------
+
+create or replace temp table contracts as
+with raw as (
+    select *, regexp_extract(filename, 'avtalsregister_(\d{4}-\d{2}-\d{2})\.csv', 1) as snap
+    from read_csv('@PREP@/avtalsregister/avtalsregister_*.csv', all_varchar = true,
+        delim = ';', header = true, filename = true, union_by_name = true)
+),
+parsed as (
+    select
+        try_cast(snap as date) as snapshot_date,
+        nullif(trim("Upphandlings-ID"), '') as procurement_id,
+        trim("Upphandlingens titel") as title,
+        case when not missing("Beställande organisation") then trim("Beställande organisation") end
+            as buyer_organisation,
+        orgnr("Organisationsnummer för köpare") as buyer_org_number,
+        "Organisationsnummer för köpare" as buyer_org_raw,
+        case lower(trim("Upphandlingsslag"))
+            when 'tjänster' then 'Tjänster' when 'varor' then 'Varor'
+            when 'byggentreprenader' then 'Byggentreprenader'
+        end as procurement_type,
+        iso_date("Avtalsstart") as contract_start,
+        iso_date("Avtalsslut") as contract_end,
+        "Avtalsslut" as end_raw,
+        whole_number("Beräknat antal arbetstagare") as workers,
+        whole_number("Social hänsyn nivå") as social_level,
+        whole_number("Antal krävda platser") as required_places,
+        case when not missing("Leverantör namn") then trim("Leverantör namn") end as supplier_name,
+        "Leverantör organisationsnummer" as supplier_raw,
+        nullif(lpad(trim("Utförandeområde"), 2, '0'), '00') as execution_area,
+        trim("Utförandeområde") as area_raw
+    from raw
+),
+valid as (
+    select * from parsed
+    where procurement_id is not null
+        and not missing(buyer_org_raw) and buyer_org_number is not null
+        and procurement_type is not null
+        and contract_start is not null
+        and (missing(end_raw) or (contract_end is not null and contract_end >= contract_start))
+        and workers >= 0 and social_level between 0 and 4 and required_places >= 0
+        and (missing(supplier_raw) or orgnr(supplier_raw) is not null)
+        and (missing(area_raw) or execution_area in ('01', '02', '03', '04'))
+)
+select
+    valid.*,
+    coalesce(
+        (contract_end is null or contract_end >= cast(contract_start + to_months(4) as date) - 1)
+        and workers > 1,
+        false
+    ) as on_gross_list,
+    coalesce(social_level >= 1, false) as has_social_requirement,
+    coalesce(criteria_levels.is_employment_requirement, false) as has_employment_requirement
+from valid
+left join criteria_levels using (social_level)
+where snapshot_date = (select max(snapshot_date) from valid)
+    and buyer_org_number in (select org_number from city_organisations);
+
+create or replace temp table agency as
+select
+    whole_number("År") as year,
+    case when not missing("Namn för köpare") then trim("Namn för köpare") end as buyer_name,
+    orgnr("Organisationsnummer för köpare") as buyer_org_number,
+    case when not missing("Upphandlingsslag") then trim("Upphandlingsslag") end as procurement_type,
+    nullif(trim("Upphandlings-ID"), '') as procurement_id
+from read_csv('@PREP@/upphandlingsmyndigheten/*.csv', all_varchar = true, header = true,
+    union_by_name = true)
+where whole_number("År") between 1990 and 2100
+    and nullif(trim("Upphandlings-ID"), '') is not null
+    and (missing("Publiceringsdatum") or iso_date("Publiceringsdatum") is not null);
+
+create or replace table bruttolista as
+select
+    c.procurement_id, c.title, c.buyer_organisation, c.procurement_type, c.contract_start,
+    c.contract_end, cast(c.workers as integer) as workers, cast(c.social_level as integer) as social_level,
+    c.has_employment_requirement, cast(c.required_places as integer) as required_places,
+    c.supplier_name,
+    c.procurement_id in (select procurement_id from agency) as in_agency_statistics
+from contracts c
+where c.on_gross_list
+order by c.buyer_organisation, c.contract_start, c.procurement_id;
+
+create or replace table i1_procurement_share as
+with counted as (
+    select
+        cast(year(contract_start) as integer) as year,
+        buyer_organisation,
+        count(*) filter (where procurement_type = 'Tjänster') as service_procurements,
+        count(*) filter (where procurement_type = 'Tjänster' and on_gross_list) as gross,
+        count(*) filter (where procurement_type = 'Tjänster' and on_gross_list
+            and has_social_requirement) as social,
+        count(*) filter (where procurement_type = 'Tjänster' and on_gross_list
+            and has_employment_requirement) as employment,
+        coalesce(sum(required_places) filter (where procurement_type = 'Tjänster'
+            and on_gross_list and has_employment_requirement), 0) as required_places
+    from contracts
+    group by all
+)
+select
+    year, buyer_organisation, service_procurements, gross as gross_list_procurements,
+    social as with_social_requirement, employment as with_employment_requirement,
+    cast(social / nullif(gross, 0) as double) as share_social_requirement,
+    cast(employment / nullif(gross, 0) as double) as share_employment_requirement,
+    cast(required_places as bigint) as required_places
+from counted
+order by year, buyer_organisation;
+
+create or replace table procurement_reconciliation as
+with city_agency as (
+    select * from agency where buyer_org_number in (select org_number from city_organisations)
+),
+procurements as (
+    select year, buyer_org_number, procurement_id, bool_or(procurement_type = 'Tjänster') as is_service
+    from city_agency group by all
+),
+names as (
+    select year, buyer_org_number, mode(buyer_name) as buyer_name from city_agency group by all
+),
+counted as (
+    select
+        p.year, p.buyer_org_number, count(*) as n,
+        count(*) filter (where p.is_service) as services,
+        count(*) filter (where c.procurement_id is not null) as in_register
+    from procurements p
+    left join (select distinct procurement_id from contracts) c using (procurement_id)
+    group by all
+)
+select
+    cast(counted.year as integer) as year, counted.buyer_org_number,
+    coalesce(names.buyer_name, o.name) as buyer_name,
+    n as agency_procurements, services as agency_service_procurements, in_register,
+    n - in_register as missing_from_register
+from counted
+left join names using (year, buyer_org_number)
+left join city_organisations o on counted.buyer_org_number = o.org_number
+order by year, buyer_org_number;
+
+-- --- placements and registrations: indicator 3, process_sync --------------------------------
+
+-- The xlsx sheets were converted with their sheet row in a last column `_row`.
+create or replace temp table reports_raw as
+select cast("_row" as bigint) as row_number, *
+from read_csv('@PREP@/leverantorsrapporter/*.csv', all_varchar = true, header = true,
+    union_by_name = true, filename = true);
+
+create or replace temp table registrations_raw as
+with lines as (select * from csv_lines('@PREP@/malgruppsregister/*.csv')),
+headers as (select filename, cells as header from lines where line_number = 1)
+select
+    lines.filename, lines.line_number as row_number,
+    cell(cells, header, 'Personnummer') as "Personnummer",
+    cell(cells, header, 'Målgrupp') as "Målgrupp",
+    cell(cells, header, 'Primärområde') as "Primärområde",
+    cell(cells, header, 'Inskrivningsdatum') as "Inskrivningsdatum",
+    cell(cells, header, 'Utskrivningsdatum') as "Utskrivningsdatum",
+    cell(cells, header, 'Anvisad till Upphandlings-ID') as "Anvisad till Upphandlings-ID"
+from lines join headers using (filename)
+where lines.line_number > 1;
+
+create or replace temp table person_numbers as
+select "Personnummer" as raw from reports_raw
+union
+select "Personnummer" from registrations_raw;
+
+create or replace temp table persons as select * from parse_persons('person_numbers');
+
+-- A file without a required column is refused whole: its rows have NULL there.
+create or replace temp table placements as
+with parsed as (
+    select
+        r.filename, r.row_number,
+        nullif(trim(r."Upphandlings-ID"), '') as procurement_id,
+        p.pnr, p.birth, p.sex,
+        case lower(trim(r."Insatstyp"))
+            when 'anställning' then 'Anställning' when 'lärlingsplats' then 'Lärlingsplats'
+            when 'trainee' then 'Trainee' when 'praktik' then 'Praktik'
+            when 'sysselsättning' then 'Sysselsättning'
+        end as placement_type,
+        iso_date(r."Startdatum") as start_date,
+        iso_date(r."Slutdatum") as end_date,
+        r."Slutdatum" as end_raw,
+        whole_number(r."Omfattning procent") as extent,
+        upper(replace(r."Rapportperiod", ' ', '')) as report_period,
+        r."Leverantör organisationsnummer" as supplier_raw
+    from reports_raw r
+    left join persons p on r."Personnummer" = p.raw
+    where r.filename not in (
+        select filename from reports_raw group by filename
+        having count("Omfattning procent") = 0 or count("Rapportperiod") = 0
+    )
+),
+valid as (
+    select * from parsed
+    where procurement_id is not null and pnr is not null and placement_type is not null
+        and start_date is not null
+        and (missing(end_raw) or (end_date is not null and end_date >= start_date))
+        and extent between 1 and 100
+        and regexp_full_match(report_period, '\d{4}-Q[1-4]')
+        and (missing(supplier_raw) or orgnr(supplier_raw) is not null)
+)
+select
+    procurement_id, pnr, birth, sex, placement_type, start_date, end_date,
+    year(start_date) - year(birth)
+        - case when (month(start_date), day(start_date)) < (month(birth), day(birth)) then 1 else 0 end
+        as age_at_start
+from valid
+qualify row_number() over (
+    partition by procurement_id, pnr, placement_type, start_date
+    order by report_period desc, filename desc, row_number desc
+) = 1;
+
+create or replace temp table registrations as
+with parsed as (
+    select
+        r.filename, r.row_number, p.pnr,
+        case regexp_replace(lower(trim(r."Målgrupp")), '(\d)\s*[-‐‑‒—]\s*(\d)', '\1–\2', 'g')
+            when 'långtidsarbetslös' then 'Långtidsarbetslös' when 'nyanländ' then 'Nyanländ'
+            when 'ung 16–29' then 'Ung 16–29'
+            when 'person med funktionsnedsättning' then 'Person med funktionsnedsättning'
+            when 'försörjningsstöd' then 'Försörjningsstöd'
+        end as target_group,
+        trim(r."Primärområde") as primaromrade,
+        iso_date(r."Inskrivningsdatum") as registered_date,
+        iso_date(r."Utskrivningsdatum") as deregistered_date,
+        r."Utskrivningsdatum" as out_raw,
+        case when not missing(r."Anvisad till Upphandlings-ID")
+            then trim(r."Anvisad till Upphandlings-ID") end as referred_procurement_id
+    from registrations_raw r
+    left join persons p on r."Personnummer" = p.raw
+),
+valid as (
+    select * from parsed
+    where pnr is not null and target_group is not null
+        and regexp_full_match(primaromrade, '\d{3}')
+        and registered_date is not null
+        and (missing(out_raw) or (deregistered_date is not null
+            and deregistered_date >= registered_date))
+)
+select pnr, target_group, primaromrade, registered_date, referred_procurement_id
+from valid
+qualify row_number() over (
+    partition by pnr, target_group, registered_date order by filename desc, row_number desc
+) = 1;
+
+create or replace temp table placements_at_start as
+with at_start as (
+    select
+        pl.procurement_id, pl.pnr, pl.placement_type, pl.start_date,
+        r.target_group, r.primaromrade
+    from placements pl
+    join registrations r on pl.pnr = r.pnr and pl.start_date >= r.registered_date
+    qualify row_number() over (
+        partition by pl.procurement_id, pl.pnr, pl.placement_type, pl.start_date
+        order by r.registered_date desc, r.target_group asc
+    ) = 1
+)
+select
+    pl.*, year(pl.start_date) as start_year,
+    coalesce(a.target_group, 'Okänd') as target_group, g.mellanomrade,
+    coalesce(g.stadsomrade, '99') as stadsomrade
+from placements pl
+left join at_start a using (procurement_id, pnr, placement_type, start_date)
+left join geography g on a.primaromrade = g.primaromrade;
+
+create or replace macro few(v, n) as case when n between 1 and 4 then null else v end;
+
+create or replace table i3_placements as
+select
+    cast(start_year as integer) as year, placement_type, target_group, stadsomrade,
+    cast(few(count(*), count(distinct pnr)) as bigint) as placements,
+    cast(few(count(distinct pnr), count(distinct pnr)) as bigint) as individuals
+from placements_at_start
+group by all
+order by year, placement_type, target_group, stadsomrade;
+
+create or replace table i3_individuals as
+with persons_by_year as (
+    select start_year as year, pnr, any_value(sex) as sex,
+        arg_min(age_at_start, start_date) as age, count(*) as placements
+    from placements_at_start group by all
+),
+counted as (
+    select year, count(*) as individuals, sum(placements) as placements,
+        count(*) filter (where sex = 'F') as women, count(*) filter (where sex = 'M') as men,
+        count(*) filter (where age < 30) as under_30
+    from persons_by_year group by all
+)
+select
+    cast(year as integer) as year,
+    cast(few(individuals, individuals) as bigint) as individuals,
+    cast(few(placements, individuals) as bigint) as placements,
+    cast(few(women, women) as bigint) as women,
+    cast(few(men, men) as bigint) as men,
+    cast(few(under_30, under_30) as bigint) as under_30
+from counted
+order by year;
+
+create or replace table process_sync as
+with placed as (
+    select procurement_id, count(distinct pnr) as placed, min(start_date) as first_date
+    from placements group by all
+),
+referred as (
+    select referred_procurement_id as procurement_id, count(distinct pnr) as referred
+    from registrations where referred_procurement_id is not null group by all
+),
+joined as (
+    select
+        c.procurement_id, c.buyer_organisation, c.supplier_name, c.contract_start,
+        c.contract_end, c.required_places, c.on_gross_list, c.snapshot_date,
+        coalesce(placed.placed, 0) as placed, coalesce(referred.referred, 0) as referred,
+        placed.first_date
+    from contracts c
+    left join placed using (procurement_id)
+    left join referred using (procurement_id)
+    where c.has_employment_requirement
+)
+select
+    procurement_id, buyer_organisation, supplier_name, contract_start, contract_end,
+    cast(required_places as integer) as required_places,
+    cast(placed as bigint) as placed_individuals,
+    cast(placed / nullif(required_places, 0) as double) as fill_rate,
+    cast(referred as bigint) as referred_candidates,
+    first_date as first_placement_date,
+    cast(date_diff('day', contract_start, first_date) as integer) as days_to_first_placement,
+    case
+        when placed >= coalesce(required_places, 0) then 'uppfyllt'
+        when contract_end is null or contract_end >= snapshot_date then 'pågår'
+        else 'ej uppfyllt'
+    end as status,
+    on_gross_list, snapshot_date
+from joined
+order by buyer_organisation, contract_start, procurement_id;
+
+-- --- area statistics: the geographic tables ----------------------------------------------------
+
+create or replace temp table area_values as
+with lines as (select * from csv_lines('@PREP@/omradesstatistik/*.csv')),
+-- PxWeb may put a title above the header: the header is the first line starting with Område.
+headers as (
+    select filename, min(line_number) as header_line
+    from lines where lower(trim(cells[1], ' "')) = 'område'
+    group by filename
+),
+header_cells as (
+    select h.filename, h.header_line, l.cells
+    from headers h join lines l on h.filename = l.filename and l.line_number = h.header_line
+),
+cells as (
+    select
+        l.filename, l.line_number,
+        case when contains(l.filename, 'arbetslosa') then 'arbetslosa' else 'befolkning' end
+            as measure,
+        trim(l.cells[1]) as area_label,
+        unnest(range(2, len(hc.cells) + 1)) as i,
+        hc.cells,
+        l.cells as values
+    from lines l join header_cells hc on l.filename = hc.filename
+    where l.line_number > hc.header_line
+),
+parsed as (
+    select
+        filename, line_number, measure, area_label,
+        regexp_extract(area_label, '^(\d{3})(?:\s+(.*))?$', 1) as primaromrade,
+        cast(trim(cells[i]) as integer) as year,
+        trim(values[i]) as raw_value,
+        try_cast(replace(regexp_replace(trim(values[i]), '[\s\xa0]', '', 'g'), ',', '.') as double)
+            as value
+    from cells
+    where regexp_full_match(trim(cells[i]), '(19|20)\d{2}')
+),
+bad_rows as (
+    select distinct filename, line_number from parsed
+    where primaromrade = '' or primaromrade not in (select primaromrade from geography)
+        or (not missing(raw_value) and (value is null or value < 0))
+)
+select measure, primaromrade, year, value
+from parsed
+where (filename, line_number) not in (select (filename, line_number) from bad_rows)
+qualify row_number() over (
+    partition by measure, primaromrade, year order by filename desc, line_number desc
+) = 1;
+
+create or replace temp table distribution_keys as
+with unemployed as (select * from area_values where measure = 'arbetslosa'),
+areas as (select * from geography where stadsomrade is not null),
+years as (select distinct year from unemployed where value is not null),
+values_ as (
+    select y.year, a.primaromrade, a.mellanomrade, a.stadsomrade, u.value
+    from years y cross join areas a
+    left join unemployed u on u.year = y.year and u.primaromrade = a.primaromrade
+),
+totals as (
+    select year, sum(value) as total, count(*) filter (where value is null) = 0 as complete
+    from values_ group by all
+),
+by_area as (
+    select year, 'stadsomrade' as level, stadsomrade as area, sum(value) as n
+    from values_ group by all
+    union all
+    select year, 'mellanomrade', mellanomrade, sum(value) from values_ group by all
+)
+select by_area.year as key_year, level, area, n / nullif(total, 0) as distribution_key, complete
+from by_area join totals using (year);
+
+create or replace temp table geographic as
+with areas as (
+    select distinct 'stadsomrade' as level, stadsomrade as area, stadsomrade_namn as area_name
+    from geography where stadsomrade is not null
+    union all
+    select distinct 'mellanomrade', mellanomrade, mellanomrade_namn
+    from geography where stadsomrade is not null
+),
+placement_years as (select distinct start_year as year from placements_at_start),
+key_years as (
+    select p.year, max(k.key_year) as key_year
+    from placement_years p
+    left join (select distinct key_year from distribution_keys) k on p.year >= k.key_year
+    group by all
+),
+placed as (
+    select start_year as year, 'stadsomrade' as level, stadsomrade as area,
+        count(distinct pnr) as placed
+    from placements_at_start group by all
+    union all
+    select start_year, 'mellanomrade', mellanomrade, count(distinct pnr)
+    from placements_at_start where mellanomrade is not null group by all
+),
+computed as (
+    select
+        ky.year, ky.key_year, a.level, a.area, a.area_name, k.distribution_key,
+        coalesce(k.complete, false) as key_complete,
+        coalesce(p.placed, 0) as placed,
+        sum(coalesce(p.placed, 0)) over (partition by ky.year, a.level) as total_placed
+    from key_years ky cross join areas a
+    left join placed p on p.year = ky.year and p.level = a.level and p.area = a.area
+    left join distribution_keys k on k.key_year = ky.key_year and k.level = a.level
+        and k.area = a.area
+)
+select
+    cast(year as integer) as year, level, area, area_name, cast(key_year as integer) as key_year,
+    distribution_key, key_complete,
+    cast(few(placed, placed) as integer) as placed_individuals,
+    cast(few(distribution_key * total_placed, total_placed) as double) as expected_individuals,
+    cast(few(few(placed - distribution_key * total_placed, total_placed), placed) as double)
+        as deviation,
+    cast(few(few(placed / nullif(total_placed, 0), total_placed), placed) as double)
+        as placement_share
+from computed;
+
+create or replace table geographic_distribution as
+select
+    year, area as stadsomrade, area_name as stadsomrade_namn, key_year, distribution_key,
+    key_complete, placed_individuals, expected_individuals, deviation, placement_share
+from geographic where level = 'stadsomrade' order by year, stadsomrade;
+
+create or replace table geographic_distribution_mellanomrade as
+select
+    year, area as mellanomrade, area_name as mellanomrade_namn, key_year, distribution_key,
+    key_complete, placed_individuals, expected_individuals, deviation, placement_share
+from geographic where level = 'mellanomrade' order by year, mellanomrade;
+
+-- --- the survey: indicator 4 -----------------------------------------------------------------
+
+create or replace table i4_stakeholder_survey as
+with lines as (select * from csv_lines('@PREP@/enkat/*.csv')),
+headers as (select filename, cells as header from lines where line_number = 1),
+raw as (
+    select
+        lines.filename, lines.line_number as row_number,
+        cell(cells, header, 'Svars-ID') as "Svars-ID", cell(cells, header, 'Omgång') as "Omgång",
+        cell(cells, header, 'Roll') as "Roll",
+        cell(cells, header, 'F1') as "F1", cell(cells, header, 'F2') as "F2",
+        cell(cells, header, 'F3') as "F3", cell(cells, header, 'F4') as "F4",
+        cell(cells, header, 'F5') as "F5", cell(cells, header, 'F6') as "F6",
+        cell(cells, header, 'F7') as "F7", cell(cells, header, 'F8') as "F8",
+        cell(cells, header, 'F9') as "F9"
+    from lines join headers using (filename)
+    where lines.line_number > 1
+),
+parsed as (
+    select
+        filename, row_number, nullif(trim("Svars-ID"), '') as response_id,
+        upper(trim("Omgång")) as wave,
+        case lower(trim("Roll"))
+            when 'upphandlare' then 'Upphandlare' when 'beställare' then 'Beställare'
+            when 'leverantör' then 'Leverantör' when 'jobbmäklare' then 'Jobbmäklare'
+            when 'deltagare' then 'Deltagare'
+        end as role,
+        [trim(coalesce(x, '')) for x in ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9"]]
+            as answers
+    from raw
+),
+valid as (
+    select * from parsed
+    where response_id is not null and regexp_full_match(wave, '\d{4}-H[12]')
+        and role is not null
+        and list_bool_and([
+            a = '' or lower(a) = 'vet ej' or coalesce(whole_number(a) between 1 and 5, false)
+            for a in answers
+        ])
+    qualify row_number() over (
+        partition by wave, response_id order by filename desc, row_number desc
+    ) = 1
+),
+answers as (
+    select wave, response_id, role, 'F' || i as item, whole_number(answers[i]) as answer
+    from valid, range(1, 10) as t(i)
+),
+scores as (
+    select a.wave, a.response_id, a.role, s.dimension, avg(a.answer) as score
+    from answers a join survey_items s using (item)
+    where a.answer is not null
+    group by all
+),
+by_role as (
+    select wave, role, dimension, score from scores
+    union all
+    select wave, 'Alla', dimension, score from scores
+),
+aggregated as (
+    select wave, role, dimension, count(*) as n, avg(score) as mean,
+        count(*) filter (where score >= 4) / count(*) as share,
+        1.96 * sqrt(var_samp(score) / count(*)) as half
+    from by_role group by all
+),
+suppressed as (
+    select wave, role, dimension, few(n, n) as respondents, few(mean, n) as mean_score,
+        few(share, n) as share_positive, few(mean - half, n) as ci95_low,
+        few(mean + half, n) as ci95_high
+    from aggregated
+)
+select
+    wave, role, dimension, cast(respondents as integer) as respondents,
+    cast(mean_score as double) as mean_score, cast(share_positive as double) as share_positive,
+    cast(ci95_low as double) as ci95_low, cast(ci95_high as double) as ci95_high,
+    lag(wave) over w as previous_wave,
+    cast(mean_score - lag(mean_score) over w as double) as change_from_previous_wave
+from suppressed
+window w as (partition by role, dimension order by wave)
+order by wave, role, dimension;
+
+-- --- benefits: indicator 2 -------------------------------------------------------------------
+
+create or replace temp table payments_raw as
+select 'försörjningsstöd' as benefit_type, filename, "Personnummer" as raw,
+    "Utbetalningsmånad" as month_text, "Belopp" as amount_text
+from read_csv('@PREP@/ersattningar/forsorjningsstod_*.csv', all_varchar = true, header = true,
+    delim = ';', filename = true, union_by_name = true)
+union all
+select 'arbetslöshetsersättning', filename, "Personnummer", "Period", "Utbetalt belopp"
+from read_csv('@PREP@/ersattningar/arbetsloshetsersattning_*.csv', all_varchar = true,
+    header = true, delim = ';', filename = true, union_by_name = true)
+union all
+select 'aktivitetsersättning', filename, "Personnummer", "Månad", "Belopp kr"
+from read_csv('@PREP@/ersattningar/aktivitetsersattning_*.csv', all_varchar = true,
+    header = true, delim = ';', filename = true, union_by_name = true);
+
+create or replace temp table payment_numbers as select distinct raw from payments_raw;
+
+create or replace temp table payment_persons as select * from parse_persons('payment_numbers');
+
+create or replace temp table payments as
+with parsed as (
+    select
+        r.benefit_type, r.filename, p.pnr,
+        case when regexp_full_match(trim(r.month_text), '\d{4}-?\d{2}') then
+            try_strptime(regexp_replace(trim(r.month_text), '^(\d{4})-?(\d{2})$', '\1-\2-01'),
+                '%Y-%m-%d')::date end as month,
+        case
+            when regexp_full_match(
+                replace(regexp_replace(r.amount_text, '[\s\xa0\x{202f}]', '', 'g'), ',', '.'),
+                '[-−]?\d+(\.\d+)?'
+            )
+                then cast(replace(replace(regexp_replace(r.amount_text, '[\s\xa0\x{202f}]', '', 'g'),
+                    ',', '.'), '−', '-') as decimal(18, 2))
+        end as amount
+    from payments_raw r
+    left join payment_persons p on r.raw = p.raw
+)
+select benefit_type, filename, pnr, month, amount
+from parsed
+where pnr is not null and month is not null and amount is not null;
+
+create or replace temp table benefit_months as
+select benefit_type, pnr, month, sum(amount) as amount
+from payments group by all;
+
+-- Each payer's span: the months its extracts cover (each extract first to last month), merged.
+create or replace temp table payer_spans as
+with extracts as (
+    select benefit_type, filename, min(month) as first_month, max(month) as last_month
+    from payments group by all
+),
+covered as (
+    select distinct benefit_type,
+        cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as month
+    from extracts
+),
+islands as (
+    select benefit_type, month,
+        date_diff('month', date '2000-01-01', month)
+            - row_number() over (partition by benefit_type order by month) as island
+    from covered
+)
+select benefit_type, min(month) as first_month, max(month) as last_month
+from islands group by benefit_type, island;
+
+create or replace table i2_benefit_effects as
+with index_dates as (
+    select pnr, min(start_date) as index_date from placements_at_start group by all
+),
+persons_ as (
+    select i.pnr, i.index_date, any_value(p.target_group) as target_group
+    from index_dates i
+    join placements_at_start p on p.pnr = i.pnr and p.start_date = i.index_date
+    group by all
+),
+windows as (
+    select
+        p.pnr, p.index_date, p.target_group, b.benefit_type,
+        year(p.index_date) as cohort_year,
+        cast(date_trunc('month', p.index_date) - to_months(6) as date) as before_first,
+        cast(date_trunc('month', p.index_date) - to_months(1) as date) as before_last,
+        cast(date_trunc('month', p.index_date) + to_months(1) as date) as after_first,
+        cast(date_trunc('month', p.index_date) + to_months(6) as date) as after_last
+    from persons_ p cross join (select distinct benefit_type from payer_spans) b
+),
+mature as (
+    select w.pnr, w.benefit_type
+    from windows w join payer_spans s using (benefit_type)
+    group by w.pnr, w.benefit_type
+    having bool_or(s.first_month <= w.before_first and s.last_month >= w.before_last)
+        and bool_or(s.first_month <= w.after_first and s.last_month >= w.after_last)
+),
+paid as (
+    select
+        w.pnr, w.benefit_type, any_value(w.cohort_year) as cohort_year,
+        any_value(w.target_group) as target_group,
+        coalesce(sum(m.amount) filter (where m.month <= w.before_last), 0) as before_,
+        coalesce(sum(m.amount) filter (where m.month >= w.after_first), 0) as after_
+    from windows w
+    semi join mature using (pnr, benefit_type)
+    left join benefit_months m on m.pnr = w.pnr and m.benefit_type = w.benefit_type
+        and m.month between w.before_first and w.after_last
+    group by w.pnr, w.benefit_type
+),
+counted as (
+    select
+        cohort_year, benefit_type, target_group, count(*) as n,
+        count(*) filter (where before_ > 0) as rb, count(*) filter (where after_ > 0) as ra,
+        sum(before_) as sb, sum(after_) as sa,
+        count(*) filter (where before_ > 0 and after_ <= 0) as left_
+    from paid group by all
+)
+select
+    cast(cohort_year as integer) as cohort_year, benefit_type, target_group,
+    cast(few(n, n) as bigint) as individuals,
+    cast(few(rb, rb) as bigint) as recipients_before,
+    cast(few(ra, ra) as bigint) as recipients_after,
+    cast(few(sb, n) as decimal(18, 2)) as amount_before_sek,
+    cast(few(sa, n) as decimal(18, 2)) as amount_after_sek,
+    cast(few(sa - sb, n) as decimal(18, 2)) as change_sek,
+    cast(few(left_, left_) as bigint) as left_benefit,
+    cast(few(2 * (sb - sa), n) as decimal(18, 2)) as annualised_saving_sek
+from counted
+order by cohort_year, benefit_type, target_group;
