@@ -1455,26 +1455,26 @@ def section_quality(pub: Published) -> Section:
     ]
     if attention:
         parts.append("<h3>Filer att titta på</h3>")
-        parts.append(
-            table(
-                ["Källa", "Fil", "Status", "Meddelande", "Kontroller", "Laddad", "Avvisade rader"],
-                [
-                    [
-                        esc(SOURCE_LABELS.get(r["source"], r["source"])),
-                        esc(r["file_name"]),
-                        f'<span class="status-{esc(r["status"])}">'
-                        f"{esc(LOAD_STATUS.get(r['status'], r['status']))}</span>",
-                        f'<span class="msg">{esc(r["message"] or "")}</span>',
-                        f'<span class="msg">{esc(r["checks_failed"] or "")}</span>',
-                        esc(_fmt_ts(r["loaded_at"])),
-                        fmt_int(r["rows_rejected"]),
-                    ]
-                    for r in attention
-                ],
-                numeric_from=6,
-                cls="compact",
-            )
-        )
+        # The checks column only when some check failed: most nights it would be empty.
+        with_checks = bool(checked)
+        headers = ["Källa", "Fil", "Status", "Meddelande"]
+        headers += ["Kontroller"] if with_checks else []
+        headers += ["Laddad", "Avvisade rader"]
+        body = []
+        for r in attention:
+            row = [
+                esc(SOURCE_LABELS.get(r["source"], r["source"])),
+                esc(r["file_name"]),
+                f'<span class="status-{esc(r["status"])}">'
+                f"{esc(LOAD_STATUS.get(r['status'], r['status']))}</span>",
+                f'<span class="msg">{esc(r["message"] or "")}</span>',
+            ]
+            if with_checks:
+                row.append(f'<span class="msg">{esc(r["checks_failed"] or "")}</span>')
+            row += [f'<span class="nowrap">{esc(_fmt_ts(r["loaded_at"]))}</span>']
+            row += [fmt_int(r["rows_rejected"])]
+            body.append(row)
+        parts.append(table(headers, body, numeric_from=len(headers) - 1, cls="compact"))
     summary = (
         "Alla filer laddade utan anmärkning"
         if ok
@@ -1570,6 +1570,7 @@ table.compact { font-size: .82rem; }
 table.compact th, table.compact td { padding: .25rem .35rem; }
 td.num { white-space: nowrap; }
 .msg { color: var(--muted); font-size: .85rem; }
+.nowrap { white-space: nowrap; }
 .ok { background: #e6f4ea; border-left: 4px solid #3c9a5f; padding: .5rem .8rem; }
 .warn { background: #fdf0e6; border-left: 4px solid #e4572e; padding: .5rem .8rem; }
 .missing { background: var(--bg); border: 1px dashed var(--line); padding: .6rem .8rem;
