@@ -228,7 +228,7 @@ def hbar_chart(title: str, bars: list[Bar], max_value: float | None = None) -> s
     body = []
     for i, bar in enumerate(bars):
         y = 5 + i * row_h
-        body.append(_text(label_w - 8, y + 17, _short(bar.label, 34), "lbl", "end"))
+        body.append(_text(label_w - 8, y + 17, _short(bar.label, 32), "lbl", "end"))
         length = 0.0 if bar.value is None else max(0.0, bar.value) / top * bar_w
         if length > 0:
             body.append(
@@ -420,10 +420,27 @@ def area_map(title: str, areas: dict[str, dict]) -> str:
 # --- HTML pieces --------------------------------------------------------------------------------
 
 
+# Soft hyphens in long compound words, so that narrow tables (print, laptops) wrap headers.
+_SOFT_HYPHENS = {
+    "Sysselsättningskrav": "Sysselsättnings\u00adkrav",
+    "sysselsättningskrav": "sysselsättnings\u00adkrav",
+    "Tjänsteupphandlingar": "Tjänste\u00adupphandlingar",
+    "bruttolistan": "brutto\u00adlistan",
+    "Förändring": "För\u00adändring",
+    "Konfidensintervall": "Konfidens\u00adintervall",
+}
+
+
+def _hyphenate(text: str) -> str:
+    for word, hyphenated in _SOFT_HYPHENS.items():
+        text = text.replace(word, hyphenated)
+    return text
+
+
 def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1, cls: str = "") -> str:
     """Rows of already formatted (escaped) cells; columns from numeric_from are right-aligned."""
     head = "".join(
-        f'<th class="{"num" if i >= numeric_from else ""}">{esc(h)}</th>'
+        f'<th class="{"num" if i >= numeric_from else ""}">{esc(_hyphenate(h))}</th>'
         for i, h in enumerate(headers)
     )
     body = "".join(
