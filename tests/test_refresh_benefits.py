@@ -20,16 +20,18 @@ PEOPLE = {
         ("N1", "19900101", "123"), ("N2", "19910202", "234"), ("N3", "19920303", "345"),
         ("N4", "19930404", "456"), ("N5", "19940505", "567"), ("N6", "19950606", "678"),
         ("N7", "19960707", "789"), ("N8", "19970808", "891"), ("N9", "19980909", "912"),
-        ("N10", "19991010", "135"), ("O1", "19801111", "246"),
+        ("N10", "19991010", "135"), ("N11", "20000101", "357"), ("N12", "20010202", "468"),
+        ("O1", "19801111", "246"),
     ]
 }  # fmt: skip
-# First starts: m0 = 2024-04 for N1–N6, N8, N9 and O1 (before window 2023-10…2024-03, after
+# First starts: m0 = 2024-04 for N1–N6, N8, N9, N11, N12 and O1 (before window 2023-10…2024-03, after
 # 2024-05…2024-10); N10 2024-05-02 (before 2023-11…2024-04, after 2024-06…2024-11); N7 starts
 # 2025-09-01, after every extract ends: never mature.
 STARTS = {
     "N1": "2024-04-10", "N2": "2024-04-01", "N3": "2024-04-15", "N4": "2024-04-20",
     "N5": "2024-04-30", "N6": "2024-04-02", "N8": "2024-04-03", "N9": "2024-04-04",
-    "O1": "2024-04-05", "N10": "2024-05-02", "N7": "2025-09-01",
+    "O1": "2024-04-05", "N11": "2024-04-06", "N12": "2024-04-07", "N10": "2024-05-02",
+    "N7": "2025-09-01",
 }  # fmt: skip
 
 
@@ -81,7 +83,8 @@ def write_benefits(raw):
             + [("N4", "2024-06", "2 000,00"), ("N4", "2024-07", "-2 000,00")]  # repaid
             + [("N5", "2024-10", "7 000,00"), ("N6", "2024-04", "1 000,00")]
             + [("N8", "2024-03", "10 000,00"), ("N9", "2024-09", "1 000,00")]
-            + [("N10", "2024-01", "2 000,00"), ("O1", "2024-02", "3 000,00")],
+            + [("N10", "2024-01", "2 000,00"), ("O1", "2024-02", "3 000,00")]
+            + [("N11", "2024-06", "1 200,00"), ("N12", "2024-08", "800,00")],
         ),
     )
     # Unemployment insurance 2023-06…2024-12: covers every window but N7's.
@@ -128,27 +131,28 @@ def test_i2_by_hand_then_a_new_month_updates_only_what_it_touches(hansyn_env):
 
     summary = run_refresh()
     assert summary.published, summary.render()
-    # Försörjningsstöd, Nyanländ, cohort 2024, mature: N1–N6, N8, N9 = 8 (N10's after window
-    # ends 2024-11, past the span; N7 starts in 2025). Before / after:
+    # Försörjningsstöd, Nyanländ, cohort 2024, mature: N1–N6, N8, N9, N11, N12 = 10 (N10's
+    # after window ends 2024-11, past the span; N7 starts in 2025). Before / after:
     #   N1 3 × 5 000 (2023) + 3 × 5 000 − 500 (2024-01…03) = 29 500 / 0 (2024-04 is m0)
     #   N2 3 × 4 000 = 12 000 / 3 × 3 000 = 9 000;  N3 never paid 0 / 0
     #   N4 6 000 / 2 000 − 2 000 = 0;  N5 0 / 7 000 (2024-10, the span's last month)
     #   N6 0 / 0 (2023-09 is before the window, 2024-04 is m0);  N8 10 000 / 0;  N9 1 000 / 1 000
-    # individuals 8; recipients_before N1 N2 N4 N8 N9 = 5; recipients_after N2 N5 N9 = 3 → NULL;
-    # before 29 500 + 12 000 + 6 000 + 10 000 + 1 000 = 58 500; after 9 000 + 7 000 + 1 000 =
-    # 17 000; change −41 500; left N1 N4 N8 = 3 → NULL; saving 2 × 41 500 = 83 000.
-    # Arbetslöshetsersättning, Nyanländ: the nine of N1–N10 but N7 are mature (2023-06…2024-12);
-    # only N2 was paid, 15 000 in 2023-10 → recipients 1 → NULL, after 0, change −15 000, left
-    # 1 → NULL, saving 30 000. O1 (no registration: Okänd) alone → individuals and sums NULL.
+    #   N11 0 / 1 200;  N12 0 / 800
+    # individuals 10; recipients_before N1 N2 N4 N8 N9 = 5; recipients_after N2 N5 N9 N11 N12 =
+    # 5; before 29 500 + 12 000 + 6 000 + 10 000 + 1 000 = 58 500; after 9 000 + 7 000 + 1 000 +
+    # 1 200 + 800 = 19 000; change −39 500; left N1 N4 N8 = 3 → NULL; saving 2 × 39 500 = 79 000.
+    # Arbetslöshetsersättning, Nyanländ: all but N7 are mature (2023-06…2024-12) = 11; only N2
+    # was paid, 15 000 in 2023-10 → recipients_before 1 → NULL and with it amount_before, change
+    # and saving (one person's benefit); after 0 (nobody had money after); left 1 → NULL.
+    # O1 (no registration: Okänd) alone → individuals and amounts NULL.
     # Aktivitetsersättning (2023-11…2024-12) covers only N10's windows (2023-11…2024-04 and
     # 2024-06…2024-11): one person, never paid → individuals NULL, 0 recipients, 0 left.
     assert published(hansyn_env, I2) == [
         (2024, "aktivitetsersättning", "Nyanländ", None, 0, 0, None, None, None, 0, None),
-        (2024, "arbetslöshetsersättning", "Nyanländ", 9, None, 0, 15000.0, 0.0, -15000.0, None,
-         30000.0),
+        (2024, "arbetslöshetsersättning", "Nyanländ", 11, None, 0, None, 0.0, None, None, None),
         (2024, "arbetslöshetsersättning", "Okänd", None, 0, 0, None, None, None, 0, None),
-        (2024, "försörjningsstöd", "Nyanländ", 8, 5, None, 58500.0, 17000.0, -41500.0, None,
-         83000.0),
+        (2024, "försörjningsstöd", "Nyanländ", 10, 5, 5, 58500.0, 19000.0, -39500.0, None,
+         79000.0),
         (2024, "försörjningsstöd", "Okänd", None, None, 0, None, None, None, None, None),
     ]  # fmt: skip
 
@@ -179,12 +183,12 @@ def test_i2_by_hand_then_a_new_month_updates_only_what_it_touches(hansyn_env):
     summary = run_refresh()
     assert summary.published, summary.render()
     # The span now ends 2024-11, so N10 is mature: 2 000 before, 500 after. N2's after window is
-    # 9 000 − 1 000 = 8 000. individuals 9; recipients_before 5 + N10 = 6; recipients_after N2
-    # N5 N9 N10 = 4 → NULL; before 58 500 + 2 000 = 60 500; after 17 000 − 1 000 + 500 = 16 500;
-    # change −44 000; left still N1 N4 N8 = 3 → NULL; saving 2 × 44 000 = 88 000.
+    # 9 000 − 1 000 = 8 000. individuals 11; recipients_before 5 + N10 = 6; recipients_after
+    # 5 + N10 = 6; before 58 500 + 2 000 = 60 500; after 19 000 − 1 000 + 500 = 18 500; change
+    # −42 000; left still N1 N4 N8 = 3 → NULL; saving 2 × 42 000 = 84 000.
     assert published(hansyn_env, I2)[3] == (
-        2024, "försörjningsstöd", "Nyanländ", 9, 6, None, 60500.0, 16500.0, -44000.0, None,
-        88000.0,
+        2024, "försörjningsstöd", "Nyanländ", 11, 6, 6, 60500.0, 18500.0, -42000.0, None,
+        84000.0,
     )  # fmt: skip
 
     con = duckdb.connect(warehouse, read_only=True)

@@ -1,3 +1,9 @@
+{#- A window's sum is what its recipients (and repayers) were paid: it is suppressed when the
+    persons counted, the recipients or the persons with any money in that window are 1–4. -#}
+{%- set before_persons = ['individuals', 'recipients_before', 'payees_before'] -%}
+{%- set after_persons = ['individuals', 'recipients_after', 'payees_after'] -%}
+{%- set both_windows = before_persons + after_persons[1:] -%}
+
 with
 
 windows as (
@@ -12,6 +18,9 @@ counted as (
         count(*) as individuals,
         count(*) filter (where amount_before > 0) as recipients_before,
         count(*) filter (where amount_after > 0) as recipients_after,
+        -- Persons whose money is in a window's sum (repayments included).
+        count(*) filter (where amount_before != 0) as payees_before,
+        count(*) filter (where amount_after != 0) as payees_after,
         sum(amount_before) as amount_before_sek,
         sum(amount_after) as amount_after_sek,
         count(*) filter (where amount_before > 0 and amount_after <= 0) as left_benefit
@@ -28,11 +37,11 @@ final as (
         {{ suppress_if_few('individuals', 'individuals') }} as individuals,
         {{ suppress_if_few('recipients_before', 'recipients_before') }} as recipients_before,
         {{ suppress_if_few('recipients_after', 'recipients_after') }} as recipients_after,
-        {{ suppress_if_few('amount_before_sek', 'individuals') }} as amount_before_sek,
-        {{ suppress_if_few('amount_after_sek', 'individuals') }} as amount_after_sek,
-        {{ suppress_if_few('amount_after_sek - amount_before_sek', 'individuals') }} as change_sek,
+        {{ suppress_if_few('amount_before_sek', before_persons) }} as amount_before_sek,
+        {{ suppress_if_few('amount_after_sek', after_persons) }} as amount_after_sek,
+        {{ suppress_if_few('amount_after_sek - amount_before_sek', both_windows) }} as change_sek,
         {{ suppress_if_few('left_benefit', 'left_benefit') }} as left_benefit,
-        {{ suppress_if_few('2 * (amount_before_sek - amount_after_sek)', 'individuals') }}
+        {{ suppress_if_few('2 * (amount_before_sek - amount_after_sek)', both_windows) }}
             as annualised_saving_sek
     from counted
 )
