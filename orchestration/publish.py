@@ -4,6 +4,7 @@ broken."""
 
 from __future__ import annotations
 
+import filecmp
 import logging
 import os
 import shutil
@@ -32,6 +33,7 @@ _TIMESTAMP_TYPES = ("TIMESTAMP",)
 class PublishReport:
     marts_dir: Path
     tables: dict[str, int]  # table -> rows
+    unchanged: bool = False  # the same tables were already published: no file was touched
 
     @property
     def database(self) -> Path:
@@ -103,14 +105,40 @@ def publish(settings: Settings, tables: list[str], schema: str = "marts") -> Pub
             con.execute("detach wh")
         finally:
             con.close()
+        unchanged = same_as_published(staging, marts, tables)
+        if unchanged:
+            log.info("the published tables are unchanged: every file left as it was")
         # Every file is complete before the first swap; os.replace is atomic on one file
         # system, and a reader holding the old inode keeps reading the old data.
-        for table in tables:
+        for table in [] if unchanged else tables:
             os.replace(staging / f"{table}.parquet", marts / f"{table}.parquet")
             os.replace(staging / f"{table}.csv", marts / f"{table}.csv")
-        os.replace(staging / PUBLISHED_DB, marts / PUBLISHED_DB)
+        if not unchanged:
+            os.replace(staging / PUBLISHED_DB, marts / PUBLISHED_DB)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for table, rows in counts.items():
         log.info("published %s (%d rows)", table, rows)
-    return PublishReport(marts_dir=marts, tables=counts)
+    return PublishReport(marts_dir=marts, tables=counts, unchanged=unchanged)
+
+
+def same_as_published(staging: Path, marts: Path, tables: list[str]) -> bool:
+    """Whether every new file equals the published one, so that a run on the same data changes
+    nothing. Parquet and CSV are written deterministically; a DuckDB file is not (it differs
+    byte for byte on every write), so it is judged by them: it holds the same tables."""
+    if not (marts / PUBLISHED_DB).exists():
+        return False
+    con = duckdb.connect(str(marts / PUBLISHED_DB), read_only=True)
+    try:
+        published = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    if published != set(tables):
+        return False
+    for table in tables:
+        for name in (f"{table}.parquet", f"{table}.csv"):
+            if not (marts / name).exists():
+                return False
+            if not filecmp.cmp(staging / name, marts / name, shallow=False):
+                return False
+    return True

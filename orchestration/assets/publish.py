@@ -25,5 +25,6 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         metadata={
             "marts_dir": str(report.marts_dir),
             "tables": dg.MetadataValue.json(report.tables),
+            "unchanged": report.unchanged,
         }
     )
