@@ -136,56 +136,70 @@ def scan_relation(
     con: duckdb.DuckDBPyConnection, relation: str, table: str, file: str
 ) -> list[Finding]:
     """One table (a DuckDB table, or read_parquet/read_csv of a file): every value of every
-    column for personnummer and pseudonyms, person counts for 1–4, suppression for leaks."""
+    column for personnummer and pseudonyms, person counts for 1–4, suppression for leaks.
+    One pass over the table: DuckDB aggregates, only candidate values come back to Python."""
     findings: list[Finding] = []
     columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    checks: list[tuple[str, str, str]] = []  # (kind, column, sql aggregate)
+    for column in columns:
+        text = f"cast({_quote(column)} as varchar)"
+        checks.append(
+            (
+                "values",
+                column,
+                f"list_distinct(list({text}) filter (where regexp_matches({text}, "
+                f"'{_PNR_SQL}|{_HEX64_SQL}')))",
+            )
+        )
+    for column in (c for c in PERSON_COUNT_COLUMNS.get(table, ()) if c in columns):
+        number = f"try_cast({_quote(column)} as double)"
+        small = f"{number} > 0 and {number} < 5"
+        checks.append(("small", column, f"count(*) filter (where {small})"))
+        checks.append(("small_min", column, f"min({number}) filter (where {small})"))
+    for count, dependents in SUPPRESSED_WITH.get(table, {}).items():
+        if count not in columns:
+            continue
+        for dependent in (d for d in dependents if d in columns):
+            given = f"nullif(cast({_quote(dependent)} as varchar), '') is not null"
+            checks.append(
+                (
+                    "leak",
+                    f"{count}|{dependent}",
+                    f"count(*) filter (where {_quote(count)} is null and {given})",
+                )
+            )
+    result = con.execute(
+        f"select {', '.join(sql for _, _, sql in checks)} from {relation}"
+    ).fetchone()
+    found = {(kind, column): value for (kind, column, _), value in zip(checks, result, strict=True)}
     for column in columns:
         where = f"{table}.{column}"
         if column.lower() in FORBIDDEN_COLUMNS:
             findings.append(Finding(file, where, "forbidden_column", "identifies a person"))
-        # Only candidate values come back to Python: DuckDB filters the rest.
-        values = con.execute(
-            f"select distinct cast({_quote(column)} as varchar) as v from {relation} "
-            f"where regexp_matches(cast({_quote(column)} as varchar), '{_PNR_SQL}') "
-            f"or regexp_matches(cast({_quote(column)} as varchar), '{_HEX64_SQL}')"
-        ).fetchall()
         allow_hashes = column.lower() in HASH_COLUMNS
-        for (value,) in values:
+        for value in found[("values", column)] or []:
             findings += scan_text(value, file, where, allow_hashes=allow_hashes)
-    for column in PERSON_COUNT_COLUMNS.get(table, ()):
-        if column not in columns:
-            continue
-        small = con.execute(
-            f"select count(*), min(try_cast({_quote(column)} as double)) from {relation} "
-            f"where try_cast({_quote(column)} as double) > 0 "
-            f"and try_cast({_quote(column)} as double) < 5"
-        ).fetchone()
-        if small[0]:
+    for (kind, column), value in found.items():
+        if kind == "small" and value:
+            example = found[("small_min", column)]
             findings.append(
                 Finding(
                     file,
                     f"{table}.{column}",
                     "small_count",
-                    f"{small[0]} rows with a person count of 1–4 (e.g. {small[1]:g})",
+                    f"{value} rows with a person count of 1–4 (e.g. {example:g})",
                 )
             )
-    for count, dependents in SUPPRESSED_WITH.get(table, {}).items():
-        if count not in columns:
-            continue
-        for dependent in (d for d in dependents if d in columns):
-            leaks = con.execute(
-                f"select count(*) from {relation} where {_quote(count)} is null "
-                f"and nullif(cast({_quote(dependent)} as varchar), '') is not null"
-            ).fetchone()[0]
-            if leaks:
-                findings.append(
-                    Finding(
-                        file,
-                        f"{table}.{dependent}",
-                        "not_suppressed",
-                        f"{leaks} rows where {count} is suppressed but {dependent} is not",
-                    )
+        elif kind == "leak" and value:
+            count, dependent = column.split("|")
+            findings.append(
+                Finding(
+                    file,
+                    f"{table}.{dependent}",
+                    "not_suppressed",
+                    f"{value} rows where {count} is suppressed but {dependent} is not",
                 )
+            )
     return findings
 
 

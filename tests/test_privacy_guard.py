@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -78,14 +80,24 @@ def test_swedish_numbers_in_the_report():
     assert parse_swedish_number("–") is None
 
 
-@pytest.fixture
-def marts(hansyn_env):
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
     """Every table of the spec published for real (DuckDB, Parquet, CSV) and the report."""
-    settings = load_settings()
-    make_published(settings.warehouse)
-    publish(settings, sorted(TABLES), schema="main")
-    write_report(settings.marts_dir)
-    return settings.marts_dir
+    root = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HANSYN_WAREHOUSE", str(root / "warehouse.duckdb"))
+        mp.setenv("HANSYN_MARTS_DIR", str(root / "marts"))
+        settings = load_settings()
+        make_published(settings.warehouse)
+        publish(settings, sorted(TABLES), schema="main")
+        write_report(settings.marts_dir)
+    return root / "marts"
+
+
+@pytest.fixture
+def marts(published_once, tmp_path):
+    """A copy of the published folder for one test to plant things in."""
+    return Path(shutil.copytree(published_once, tmp_path / "marts"))
 
 
 def test_clean_outputs_pass(marts):
