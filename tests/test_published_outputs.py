@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from orchestration.cli import main
 from orchestration.config import PROJECT_ROOT
 from orchestration.privacy import scan_marts
-from orchestration.publish import PUBLISHED_DB, csv_select
+from orchestration.publish import PUBLISHED_DB
 from orchestration.report import REPORT_FILE
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import make_published
@@ -140,17 +140,6 @@ def test_csv_is_what_swedish_excel_reads(sample):
     text = (sample.marts / "i1_procurement_share.csv").read_text(encoding="utf-8-sig")
     assert ";0,5;" in text or any(f";0,{d}" in text for d in "123456789")
     assert ";0.5" not in text
-
-
-def test_csv_select_formats_by_type():
-    select = csv_select(
-        [("a", "DOUBLE"), ("b", "DECIMAL(10,2)"), ("t", "TIMESTAMP"), ("n", "BIGINT")]
-    )
-    rows = duckdb.sql(
-        f"select {select} from (select 1234.5::double as a, 2.25::decimal(10,2) as b, "
-        "timestamp '2025-03-01 02:01:30.123456' as t, 7::bigint as n)"
-    ).fetchall()
-    assert rows == [("1234,5", "2,25", "2025-03-01 02:01:30", 7)]
 
 
 # --- DuckDB 1.x ---------------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""publish(): the CSV for Excel in Swedish settings, byte for byte, written in the same atomic
+publish as the Parquet files and indikatorer.duckdb (no dbt: a hand-made warehouse)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.config import load_settings
+from orchestration.publish import CSV_BOM, PUBLISHED_STORAGE_VERSION, csv_select, publish
+
+
+def _warehouse(path, rows_sql: str) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.sample (id varchar, title varchar, n bigint, share double, "
+        "amount decimal(12, 2), on_list boolean, starts date, loaded_at timestamp)"
+    )
+    con.execute(f"insert into marts.sample values {rows_sql}")
+    con.close()
+
+
+def test_csv_is_utf8_with_bom_semicolons_and_decimal_commas(hansyn_env):
+    settings = load_settings()
+    _warehouse(
+        settings.warehouse,
+        "('A-1', 'Städ; och \"fönster\"', 12, 0.5, 1234.50, true, '2024-01-15', "
+        "'2025-03-01 02:01:30.123456'), "
+        "('A-2', 'Gröna ytor', 0, null, null, false, null, null)",
+    )
+    report = publish(settings, ["sample"])
+    assert report.tables == {"sample": 2}
+    raw = (settings.marts_dir / "sample.csv").read_bytes()
+    assert raw.startswith(CSV_BOM)
+    assert raw[len(CSV_BOM) :].decode("utf-8").splitlines() == [
+        "id;title;n;share;amount;on_list;starts;loaded_at",
+        # a text with ; and quotes is quoted, quotes doubled; 0.5 → 0,5; decimal 1234.50 → 1234,50;
+        # the timestamp to the second
+        'A-1;"Städ; och ""fönster""";12;0,5;1234,50;true;2024-01-15;2025-03-01 02:01:30',
+        # 0 stays 0; NULL is an empty field
+        "A-2;Gröna ytor;0;;;false;;",
+    ]
+
+
+def test_one_publish_writes_every_format_and_leaves_nothing_behind(hansyn_env):
+    settings = load_settings()
+    _warehouse(settings.warehouse, "('A-1', 't', 5, 0.25, 1.00, true, '2024-01-01', null)")
+    publish(settings, ["sample"])
+    old_csv = (settings.marts_dir / "sample.csv").read_bytes()
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("update marts.sample set n = 7")
+    con.close()
+    publish(settings, ["sample"])
+    marts = settings.marts_dir
+    assert sorted(p.name for p in marts.iterdir()) == [
+        "indikatorer.duckdb",
+        "sample.csv",
+        "sample.parquet",
+    ]  # no staging folder left
+    assert (marts / "sample.csv").read_bytes() == old_csv.replace(b";5;", b";7;")
+    assert duckdb.sql(f"select n from '{marts / 'sample.parquet'}'").fetchall() == [(7,)]
+    con = duckdb.connect(str(marts / "indikatorer.duckdb"), read_only=True)
+    assert con.execute("select n from sample").fetchone() == (7,)
+    # Written in the storage version DuckDB 1.x reads.
+    version = con.execute(
+        "select tags['storage_version'] from duckdb_databases() where database_name = 'indikatorer'"
+    ).fetchone()[0]
+    con.close()
+    # DuckDB names the oldest version that reads the file ("v1.4.0+"); the warehouse that
+    # DuckDB 2.0 writes natively says "v2.0.0+", which DuckDB 1.x cannot open.
+    assert version == PUBLISHED_STORAGE_VERSION + "+"
+
+
+def test_csv_select_formats_by_type():
+    select = csv_select(
+        [("a", "DOUBLE"), ("b", "DECIMAL(10,2)"), ("t", "TIMESTAMP"), ("n", "BIGINT")]
+    )
+    rows = duckdb.sql(
+        f"select {select} from (select 1234.5::double as a, 2.25::decimal(10,2) as b, "
+        "timestamp '2025-03-01 02:01:30.123456' as t, 7::bigint as n)"
+    ).fetchall()
+    assert rows == [("1234,5", "2,25", "2025-03-01 02:01:30", 7)]
