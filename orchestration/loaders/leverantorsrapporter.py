@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -48,22 +49,24 @@ COLUMNS = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _birth_date(value: str) -> dt.date | None:
+    """Once per distinct number in a process: the same persons recur in every quarter's file."""
+    try:
+        return canonical_personnummer(value)[1]
+    except ValueError:
+        return None
+
+
 def age_at(personnummer: pd.Series, dates: pd.Series) -> pd.Series:
     """Whole years of age on each date. Computed here so that the birth date itself never
     leaves the loader: only its year and this age go on (under_30 needs the exact age)."""
-    births: dict[str, dt.date | None] = {}
-    for value in personnummer.unique():
-        try:
-            births[value] = canonical_personnummer(value)[1]
-        except ValueError:
-            births[value] = None
-    ages = []
-    for value, on in zip(personnummer.map(births), dates, strict=True):
-        if value is None or on is None or pd.isna(on):
-            ages.append(None)
-        else:
-            ages.append(on.year - value.year - ((on.month, on.day) < (value.month, value.day)))
-    return pd.Series(ages, index=personnummer.index, dtype="Int64")
+    births = {value: _birth_date(value) for value in personnummer.unique()}
+    born = pd.to_datetime(personnummer.map(births), errors="coerce")
+    on = pd.to_datetime(dates, errors="coerce")
+    birthday_to_come = (on.dt.month * 100 + on.dt.day) < (born.dt.month * 100 + born.dt.day)
+    ages = on.dt.year - born.dt.year - birthday_to_come.astype("Int64")
+    return ages.where(born.notna() & on.notna()).astype("Int64")
 
 
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
