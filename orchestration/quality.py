@@ -61,6 +61,7 @@ PANDAS_TYPES = {
     "boolean": "bool",
     "date": "datetime64",
     "timestamp": "datetime64",
+    "decimal": "float64",
 }
 
 
@@ -206,7 +207,7 @@ def generic_suite_data(source: Source) -> dict:
                      "why": "The raw table has exactly the loader's declared columns."},
         })  # fmt: skip
         for column, duck_type in columns.items():
-            pandas_type = PANDAS_TYPES.get(duck_type.lower())
+            pandas_type = PANDAS_TYPES.get(duck_type.lower().split("(")[0].strip())
             if pandas_type:
                 expectations.append({
                     "type": "expect_column_values_to_be_of_type",
@@ -284,7 +285,7 @@ def _typed_frame(con, table: str) -> pd.DataFrame:
     for column, duck_type in types.items():
         if duck_type in ("integer", "bigint", "smallint", "tinyint", "hugeint"):
             frame[column] = frame[column].astype("Int64")
-        elif duck_type in ("double", "float", "real"):
+        elif duck_type in ("double", "float", "real") or duck_type.startswith("decimal"):
             frame[column] = frame[column].astype("Float64")
         elif duck_type == "boolean":
             frame[column] = frame[column].astype("boolean")
