@@ -72,6 +72,21 @@ def test_unknown_areas_and_bad_values_are_rejected_with_line_and_reason(tmp_path
     assert json.loads(parsed.rejected.iloc[0]["raw_values"])["area_label"] == "Göteborg"
 
 
+def test_an_area_on_two_lines_of_one_file_is_rejected_on_both(tmp_path):
+    # Which of the two lines is right is unknown: the area becomes missing, never double.
+    parsed = parse(tmp_path, "Område;2021\n101;1\n102;2\n101 Kungsladugård;3\n")
+    assert parsed.rows["primaromrade"].tolist() == ["102"]
+    assert parsed.rejected[["row_number", "reason"]].values.tolist() == [
+        [2, "primärområde 101 stands on more than one line of the file (lines 2, 4)"],
+        [4, "primärområde 101 stands on more than one line of the file (lines 2, 4)"],
+    ]
+
+
+def test_an_export_with_no_area_rows_loads_nothing(tmp_path):
+    parsed = parse(tmp_path, "Område;2021;2022\n")
+    assert parsed.rows.empty and parsed.rejected.empty and parsed.rows_read == 0
+
+
 def test_a_bare_code_and_names_in_other_case_are_accepted(tmp_path):
     parsed = parse(tmp_path, "Område;2021\n101;1\n102 SANNA;2\n")
     assert parsed.rejected.empty

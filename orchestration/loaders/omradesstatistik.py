@@ -5,8 +5,8 @@ A file is one measure (from its name: `arbetslosa_primaromraden*.csv` openly une
 `101 Kungsladugård`) and one column per year. A row's values are kept as one JSON object
 year → number (`{"2021": 312, "2022": null}`, null where the export has `..`, `Uppgift saknas`
 or nothing: missing, never zero); staging unpivots it to (measure, primaromrade, year, value).
-Every area must be a primärområde of the seed `geography` (code, and name when given), else the
-row is rejected with a reason."""
+Every area must be a primärområde of the seed `geography` (code, and name when given), once per
+file, else the row is rejected with a reason."""
 
 from __future__ import annotations
 
@@ -141,6 +141,15 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         for x, c, n, bad in zip(label, code, seed_name, wrong_name, strict=True)
     ]
     v.reject(wrong_name, pd.Series(reasons, index=frame.index, dtype=object))
+    # The same primärområde on two lines of one export: which line is right is unknown, so
+    # every such line is rejected (the area is then missing, never counted twice).
+    lines = frame["_row"].groupby(code).transform(lambda r: ", ".join(map(str, r)))
+    repeated = code.notna() & code.duplicated(keep=False)
+    reasons = [
+        f"primärområde {c} stands on more than one line of the file (lines {n})" if bad else None
+        for c, n, bad in zip(code, lines, repeated, strict=True)
+    ]
+    v.reject(repeated, pd.Series(reasons, index=frame.index, dtype=object))
     rows = pd.DataFrame(index=frame.index)
     rows["measure"] = measure
     rows["primaromrade"] = code
