@@ -113,3 +113,20 @@ def test_a_file_of_no_known_payer_is_refused(tmp_path):
         "unknown extract: the file name must start with forsorjningsstod_, "
         "arbetsloshetsersattning_, aktivitetsersattning_"
     )
+
+
+def test_months_as_first_days_and_amounts_with_their_unit(tmp_path):
+    text = (
+        "Personnummer;Utbetalningsmånad;Belopp\n"
+        "900315-1231;2024-01-01;1 234,50 kr\n"
+        "900315-1231;2024-02;-300 SEK\n"
+        "900315-1231;2024-02-15;100\n"  # the payment's day: its month
+        "900315-1231;20240301;100\n"
+        "900315-1231;2024-02-30;100\n"  # no such date: rejected as delivered
+    )
+    result = parse(write_text(tmp_path / "forsorjningsstod_2024.csv", text), CTX)
+    assert list(result.rows["month"]) == [
+        dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1),
+    ]  # fmt: skip
+    assert list(result.rows["amount"]) == [1234.50, -300.0, 100.0, 100.0]
+    assert list(result.rejected["reason"]) == ["'Utbetalningsmånad' is not a month: '2024-02-30'"]

@@ -156,3 +156,27 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path):
     with pytest.raises(FileRefused) as refused:
         parse(path, CTX)
     assert refused.value.reason.startswith("not a readable xlsx workbook")
+
+
+def test_forms_excel_and_suppliers_produce_are_read_as_meant(tmp_path):
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            # A personnummer typed as a number: 050615-1232 loses its leading zero.
+            report(506151232, start=45352, period="2024 Q1", extent="75 %"),
+            report(MAN, period="Q2-2024", extent="37,5"),
+            report(MAN, kind="Praktik", period="2024q3", extent=None),
+            report(MAN, kind="Trainee", period="2024-Q7", extent="full"),
+        ],
+    )
+    result = parse(path, CTX)
+    rows = result.rows
+    assert rows.loc[0, "person_id"] == pseudonym("200506151232")
+    assert rows.loc[0, "birth_year"] == 2005
+    assert rows.loc[0, "start_date"] == dt.date(2024, 3, 1)  # Excel's day 45352
+    assert list(rows["report_period"]) == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert list(rows["extent_percent"].fillna(-1)) == [75.0, 37.5, -1]  # empty: NULL, kept
+    # Row 5 has two faults; the first found is reported, with the text as delivered.
+    assert dict(zip(result.rejected["row_number"], result.rejected["reason"], strict=True)) == {
+        5: "'Omfattning procent' is not a number: 'full'",
+    }

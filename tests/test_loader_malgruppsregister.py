@@ -116,3 +116,13 @@ def test_register_missing_a_column_is_refused_naming_it(tmp_path):
     with pytest.raises(FileRefused) as refused:
         malgruppsregister.parse(path, CTX)
     assert str(refused.value) == "export.csv: missing columns: 'Primärområde'"
+
+
+def test_forms_an_excel_export_produces_are_read_as_meant(tmp_path):
+    # 050615-1232 (born 2005, Luhn digit 2) saved by Excel as the number 506151232; the area
+    # written with its name.
+    text = HEADER + "506151232;Nyanländ;101 Kungsladugård;2023-01-10;;\r\n"
+    result = malgruppsregister.parse(write_text(tmp_path / "reg.csv", text), CTX)
+    assert result.rejected.empty
+    assert result.rows.loc[0, "person_id"] == pseudonym("200506151232")
+    assert result.rows.loc[0, "primaromrade"] == "101"

@@ -74,9 +74,25 @@ def layout_of(path: Path) -> Layout:
     )
 
 
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Forms that mean the contract's values; parsing works on these, rejected rows keep what
+    was delivered."""
+    out = frame.copy()
+    pnr = out["personnummer"]  # a number saved by Excel loses its leading zero (born 2000–2009)
+    out["personnummer"] = pnr.where(~pnr.str.fullmatch(r"\d{9}"), pnr.str.zfill(10))
+    # A month written as a date (its first day, or the payment's day) is that month; an amount
+    # with its unit is the amount.
+    dates = pd.to_datetime(out["month"].str.replace("-", ""), format="%Y%m%d", errors="coerce")
+    is_date = out["month"].str.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{8}") & dates.notna()
+    out["month"] = out["month"].where(~is_date, dates.dt.strftime("%Y-%m"))
+    out["amount"] = out["amount"].str.replace(r"\s*(kr|sek):?\.?$", "", case=False, regex=True)
+    return out
+
+
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     layout = layout_of(path)
-    frame = read_csv(path, layout.columns)
+    delivered = read_csv(path, layout.columns)
+    frame = _normalised(delivered)
     labels = layout.labels()
     v = RowValidator(frame, SOURCE.name, path.name)
     rows = pd.DataFrame(index=frame.index)
@@ -91,6 +107,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     # When the rows were parsed: unchanged files are not parsed again (see ingest), so this is
     # the watermark the incremental monthly fact uses to find new and changed rows.
     rows["_loaded_at"] = dt.datetime.now()
+    v.frame = delivered
     return v.result(rows, redact=["personnummer"])
 
 

@@ -42,7 +42,7 @@ COLUMNS = {
     "placement_type": "varchar",
     "start_date": "date",
     "end_date": "date",
-    "extent_percent": "integer",
+    "extent_percent": "double",
     "report_period": "varchar",
     "_file": "varchar",
     "_row": "bigint",
@@ -69,8 +69,31 @@ def age_at(personnummer: pd.Series, dates: pd.Series) -> pd.Series:
     return ages.where(born.notna() & on.notna()).astype("Int64")
 
 
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_PERIOD = r"(?P<y>\d{4})\s*-?\s*Q\s*(?P<q>[1-4])|Q\s*(?P<q2>[1-4])\s*-?\s*(?P<y2>\d{4})"
+
+
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Forms Excel and suppliers produce that mean the contract's values. Parsing works on
+    these; the rejected rows keep what was delivered."""
+    out = frame.copy()
+    # A personnummer typed as a number loses its leading zero (born 2000–2009, YYMMDDNNNN).
+    pnr = out["personnummer"]
+    out["personnummer"] = pnr.where(~pnr.str.fullmatch(r"\d{9}"), pnr.str.zfill(10))
+    # A date cell formatted as a number shows Excel's serial day number.
+    for col in ("start_date", "end_date"):
+        serial = pd.to_numeric(out[col].where(out[col].str.fullmatch(r"\d{5}")), errors="coerce")
+        as_date = (_EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")).dt.strftime("%Y-%m-%d")
+        out[col] = out[col].where(serial.isna(), as_date)
+    period = out["report_period"].str.upper().str.extract(_PERIOD)
+    year, quarter = period["y"].fillna(period["y2"]), period["q"].fillna(period["q2"])
+    out["report_period"] = (year + "-Q" + quarter).where(year.notna(), out["report_period"])
+    return out
+
+
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
-    frame = read_xlsx(path, REQUIRED, sheet=SHEET)
+    delivered = read_xlsx(path, REQUIRED, sheet=SHEET)
+    frame = _normalised(delivered)
     v = RowValidator(frame, SOURCE.name, path.name)
     rows = pd.DataFrame(index=frame.index)
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
@@ -87,15 +110,32 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     both = rows["start_date"].notna() & rows["end_date"].notna()
     ends_early = both & (rows["end_date"].where(both) < rows["start_date"].where(both))
     v.reject(ends_early, "'Slutdatum' is before 'Startdatum'")
-    rows["extent_percent"] = v.integer("extent_percent", "Omfattning procent", low=1, high=100)
-    period = frame["report_period"].str.upper().str.replace(" ", "", regex=False)
+    rows["extent_percent"] = _extent(v, frame["extent_percent"], delivered["extent_percent"])
     v.reject(
-        ~period.str.fullmatch(r"\d{4}-Q[1-4]"),
-        frame["report_period"].map(lambda p: f"'Rapportperiod' is not YYYY-Qn: {p!r}"),
+        ~frame["report_period"].str.fullmatch(r"\d{4}-Q[1-4]"),
+        delivered["report_period"].map(lambda p: f"'Rapportperiod' is not YYYY-Qn: {p!r}"),
     )
-    rows["report_period"] = period
+    rows["report_period"] = frame["report_period"]
     rows["age_at_start"] = age_at(frame["personnummer"], rows["start_date"])
+    v.frame = delivered  # rejected rows keep the delivered text
     return v.result(rows, redact=["personnummer"])
+
+
+def _extent(v: RowValidator, text: pd.Series, delivered: pd.Series) -> pd.Series:
+    """Omfattning procent, 1–100; `75 %` and `37,5` are accepted. Not used by any indicator, so
+    an empty cell is NULL rather than a reason to lose the placement."""
+    cleaned = text.str.replace(r"[\s%]", "", regex=True).str.replace(",", ".", regex=False)
+    number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"\d+(\.\d+)?")), errors="coerce")
+    empty = cleaned == ""
+    v.reject(
+        ~empty & number.isna(),
+        delivered.map(lambda x: f"'Omfattning procent' is not a number: {x!r}"),
+    )
+    v.reject(
+        number.notna() & ((number < 1) | (number > 100)),
+        delivered.map(lambda x: f"'Omfattning procent' is outside 1–100: {x!r}"),
+    )
+    return number
 
 
 SOURCE = Source(

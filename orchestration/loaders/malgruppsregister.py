@@ -45,22 +45,32 @@ def _dash_variants(values: pd.Series) -> pd.Series:
     return values.str.replace(r"(?<=\d)\s*[-‐‑‒—]\s*(?=\d)", "–", regex=True)
 
 
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Forms an export through Excel produces that mean the contract's values. Parsing works on
+    these; the rejected rows keep what was delivered."""
+    out = frame.copy()
+    pnr = out["personnummer"]  # a number saved by Excel loses its leading zero (born 2000–2009)
+    out["personnummer"] = pnr.where(~pnr.str.fullmatch(r"\d{9}"), pnr.str.zfill(10))
+    out["target_group"] = _dash_variants(out["target_group"])
+    # `101 Kungsladugård`, the code with its name, is the code.
+    out["primaromrade"] = out["primaromrade"].str.replace(r"^(\d{3})\s+\D.*$", r"\1", regex=True)
+    return out
+
+
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
-    frame = read_csv(path, REQUIRED)
+    delivered = read_csv(path, REQUIRED)
+    frame = _normalised(delivered)
     v = RowValidator(frame, SOURCE.name, path.name)
     rows = pd.DataFrame(index=frame.index)
     person = v.personnummer("personnummer", "Personnummer", ctx.pseudonym_key)
     rows["person_id"] = person["person_id"]
     rows["birth_year"] = person["birth_year"]
     rows["sex"] = person["sex"]
-    # Validate the dash-normalised text, but keep the delivered text in the rejected rows.
-    v.frame = frame.assign(target_group=_dash_variants(frame["target_group"]))
     rows["target_group"] = v.choice("target_group", "Målgrupp", TARGET_GROUPS)
-    v.frame = frame
     area = v.text("primaromrade", "Primärområde", required=True)
     v.reject(
         area.notna() & ~frame["primaromrade"].str.fullmatch(r"\d{3}"),
-        frame["primaromrade"].map(lambda a: f"'Primärområde' is not a 3-digit code: {a!r}"),
+        delivered["primaromrade"].map(lambda a: f"'Primärområde' is not a 3-digit code: {a!r}"),
     )
     rows["primaromrade"] = area
     rows["registered_date"] = v.date("registered_date", "Inskrivningsdatum")
@@ -71,6 +81,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows["referred_procurement_id"] = v.text(
         "referred_procurement_id", "Anvisad till Upphandlings-ID"
     )
+    v.frame = delivered  # rejected rows keep the delivered text
     return v.result(rows, redact=["personnummer"])
 
 
