@@ -263,7 +263,10 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
 
 
 class RowValidator:
-    """Parses the text columns of one file, remembering the first reason each row is rejected."""
+    """Parses the text columns of one file, remembering the first reason each row is rejected.
+
+    Vectorised over the rows (a file may have millions): a reason that quotes a row's value is
+    written only for the rows rejected, and a personnummer is validated once per distinct value."""
 
     def __init__(self, frame: pd.DataFrame, source: str, file_name: str):
         self.frame = frame
@@ -274,10 +277,18 @@ class RowValidator:
 
     def reject(self, mask: pd.Series, reason: str | pd.Series) -> None:
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if not mask.any():
+            return
         if isinstance(reason, pd.Series):
             self.reason[mask] = reason[mask]
         else:
             self.reason[mask] = reason
+
+    def reject_values(self, mask: pd.Series, values: pd.Series, reason: Callable[[object], str]):
+        """Reject the rows of `mask` with `reason(value)`, built only for those rows."""
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = values[mask].map(reason)
 
     def text(self, col: str, label: str, required: bool = False) -> pd.Series:
         values = self.frame[col].where(~is_missing(self.frame[col]), None)
@@ -290,13 +301,13 @@ class RowValidator:
         allowed = list(allowed)
         by_fold = {a.casefold(): a for a in allowed}
         values = self.text(col, label, required=required)
-        mapped = values.map(lambda v: by_fold.get(v.casefold()) if isinstance(v, str) else None)
+        mapped = values.str.casefold().map(by_fold)
+        if mapped.isna().all():
+            mapped = pd.Series([None] * len(values), index=values.index, dtype=object)
         bad = values.notna() & mapped.isna()
-        self.reject(
-            bad,
-            values.map(
-                lambda v: f"'{label}' has unknown value {v!r} (allowed: {', '.join(allowed)})"
-            ),
+        names = ", ".join(allowed)
+        self.reject_values(
+            bad, values, lambda v: f"'{label}' has unknown value {v!r} (allowed: {names})"
         )
         self.out[col] = mapped
         return mapped
@@ -308,7 +319,7 @@ class RowValidator:
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         ok_form = raw.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?")
         parsed = parsed.where(ok_form & ~empty)
-        self.reject(~empty & parsed.isna(), raw.map(lambda v: f"'{label}' is not a date: {v!r}"))
+        self.reject_values(~empty & parsed.isna(), raw, lambda v: f"'{label}' is not a date: {v!r}")
         if required:
             self.reject(empty, f"'{label}' is empty")
         values = parsed.dt.date.astype(object).where(parsed.notna(), None)
@@ -320,7 +331,7 @@ class RowValidator:
         raw = self.frame[col]
         norm = raw.str.replace(r"^(\d{4})-?(\d{2})$", r"\1-\2-01", regex=True)
         parsed = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
-        self.reject(parsed.isna(), raw.map(lambda v: f"'{label}' is not a month: {v!r}"))
+        self.reject_values(parsed.isna(), raw, lambda v: f"'{label}' is not a month: {v!r}")
         values = parsed.dt.date.astype(object).where(parsed.notna(), None)
         self.out[col] = values
         return values
@@ -339,8 +350,8 @@ class RowValidator:
             r"[,.]0+$", "", regex=True
         )
         number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+")), errors="coerce")
-        self.reject(
-            ~empty & number.isna(), raw.map(lambda v: f"'{label}' is not a whole number: {v!r}")
+        self.reject_values(
+            ~empty & number.isna(), raw, lambda v: f"'{label}' is not a whole number: {v!r}"
         )
         if required:
             self.reject(empty, f"'{label}' is empty")
@@ -349,7 +360,7 @@ class RowValidator:
             hi = np.inf if high is None else high
             out_of_range = number.notna() & ((number < lo) | (number > hi))
             bounds = f"{'' if low is None else low}–{'' if high is None else high}"
-            self.reject(out_of_range, raw.map(lambda v: f"'{label}' is outside {bounds}: {v!r}"))
+            self.reject_values(out_of_range, raw, lambda v: f"'{label}' is outside {bounds}: {v!r}")
         values = number.astype("Int64")
         self.out[col] = values
         return values
@@ -362,7 +373,7 @@ class RowValidator:
         )
         ok = cleaned.str.fullmatch(r"[-−]?\d+(\.\d+)?")
         number = pd.to_numeric(cleaned.str.replace("−", "-").where(ok), errors="coerce")
-        self.reject(number.isna(), raw.map(lambda v: f"'{label}' is not an amount: {v!r}"))
+        self.reject_values(number.isna(), raw, lambda v: f"'{label}' is not an amount: {v!r}")
         self.out[col] = number
         return number
 
@@ -370,9 +381,8 @@ class RowValidator:
         raw = self.frame[col]
         empty = is_missing(raw)
         digits = orgnr_digits(raw)
-        self.reject(
-            ~empty & digits.isna(),
-            raw.map(lambda v: f"'{label}' is not an organisationsnummer: {v!r}"),
+        self.reject_values(
+            ~empty & digits.isna(), raw, lambda v: f"'{label}' is not an organisationsnummer: {v!r}"
         )
         if required:
             self.reject(empty, f"'{label}' is empty")
@@ -382,23 +392,27 @@ class RowValidator:
     def personnummer(self, col: str, label: str, key: bytes) -> pd.DataFrame:
         """Validate and pseudonymise; returns person_id, birth_year, sex. The number stays here."""
         raw = self.frame[col]
-        cache: dict[str, tuple[str | None, int | None, str | None, str | None]] = {}
-        for value in raw.unique():
+        # Each distinct value once; then every row takes its value's result by position.
+        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        n = len(uniques)
+        person_ids = np.full(n, None, dtype=object)
+        years = np.full(n, None, dtype=object)
+        sexes = np.full(n, None, dtype=object)
+        errors = np.full(n, None, dtype=object)
+        for i, value in enumerate(uniques):
             try:
                 digits, birth, sex = canonical_personnummer(value)
-                cache[value] = (pseudonymise(digits, key), birth.year, sex, None)
+                person_ids[i], years[i], sexes[i] = pseudonymise(digits, key), birth.year, sex
             except ValueError as e:
-                cache[value] = (None, None, None, f"'{label}' is not a valid personnummer: {e}")
-        parsed = raw.map(cache)
-        self.reject(parsed.map(lambda t: t[3] is not None), parsed.map(lambda t: t[3]))
-        return pd.DataFrame(
-            {
-                "person_id": parsed.map(lambda t: t[0]),
-                "birth_year": parsed.map(lambda t: t[1]).astype("Int64"),
-                "sex": parsed.map(lambda t: t[2]),
-            },
-            index=raw.index,
+                errors[i] = f"'{label}' is not a valid personnummer: {e}"
+        error = pd.Series(errors[codes], index=raw.index, dtype=object)
+        self.reject(error.notna(), error)
+        by_row = {"person_id": person_ids, "birth_year": years, "sex": sexes}
+        frame = pd.DataFrame(
+            {k: pd.Series(v[codes], index=raw.index) for k, v in by_row.items()}
         )
+        frame["birth_year"] = frame["birth_year"].astype("Int64")
+        return frame
 
     def result(self, rows: pd.DataFrame, redact: Iterable[str] = ()) -> ParsedFile:
         """Split into good rows (with `_file`, `_row`) and rejected rows.
