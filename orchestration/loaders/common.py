@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
@@ -235,7 +236,25 @@ def canonical_personnummer(value: str) -> tuple[str, dt.date, str]:
 
     python-stdnum resolves the century of 10-digit forms (`+` = 100 years or older), checks the
     date and the Luhn digit. It does not know samordningsnummer (day + 60), so their date is
-    checked with the day moved back and their Luhn digit on the number as written."""
+    checked with the day moved back and their Luhn digit on the number as written.
+
+    Remembered per value for the process: a person stands in many deliveries (every quarterly
+    report, every benefit month), and stdnum's checks are the costliest step of a load."""
+    result = _canonical_or_reason(value)
+    if isinstance(result, str):
+        raise ValueError(result)
+    return result
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def _canonical_or_reason(value: str) -> tuple[str, dt.date, str] | str:
+    try:
+        return _canonical(value)
+    except ValueError as e:
+        return str(e)
+
+
+def _canonical(value: str) -> tuple[str, dt.date, str]:
     raw = value.strip()
     if not re.fullmatch(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}", raw):
         raise ValueError("not a personnummer form (YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, …)")
@@ -408,9 +427,7 @@ class RowValidator:
         error = pd.Series(errors[codes], index=raw.index, dtype=object)
         self.reject(error.notna(), error)
         by_row = {"person_id": person_ids, "birth_year": years, "sex": sexes}
-        frame = pd.DataFrame(
-            {k: pd.Series(v[codes], index=raw.index) for k, v in by_row.items()}
-        )
+        frame = pd.DataFrame({k: pd.Series(v[codes], index=raw.index) for k, v in by_row.items()})
         frame["birth_year"] = frame["birth_year"].astype("Int64")
         return frame
 
