@@ -3,13 +3,14 @@ pipeline's published ones.
 
 DuckDB reads CSV but not xlsx here (its excel extension cannot be downloaded on this machine), and
 its CSV reader takes UTF-8 only. So the runner first prepares the raw folder, and that time
-counts in the floor's: each xlsx sheet is written as a CSV (openpyxl, the reader the pipeline's
-loaders use too; the supplier reports' sheet `Rapport`, a workbook without it left out as the
-loader refuses it), a CSV in Windows-1252 is re-encoded to UTF-8, and a file whose content
-repeats an earlier one's (in file-name order) is left out. Then it runs the SQL, whose tables
-land in `floor.duckdb`.
+counts in the floor's: each xlsx sheet is read with openpyxl (the reader the pipeline's loaders
+use too; the supplier reports' sheet `Rapport`, a workbook without it left out as the loader
+refuses it) and the workbooks of a folder are written as one CSV, `xlsx_sheets.csv`, with each
+row's file and sheet row in `_file` and `_row`; a CSV in Windows-1252 is re-encoded to UTF-8;
+a file whose content repeats an earlier one's (in file-name order) is left out. Then it runs
+the SQL, whose tables land in `floor.duckdb`.
 
-    python bench/floor.py --raw DIR --out DIR [--json FILE]
+    python bench/floor.py --raw DIR --out DIR [--json FILE] [--marts DIR]
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import sys
 import time
@@ -44,24 +44,35 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _xlsx_to_csv(path: Path, sheet: str | None) -> bytes | None:
+def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
+    """The sheet's rows as header → cell text, with the sheet row in `_row`; None when the
+    workbook has no such sheet."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             return None
-        ws = wb[sheet or wb.sheetnames[0]]
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        rows = wb[sheet or wb.sheetnames[0]].iter_rows(values_only=True)
+        header = [_cell(h).strip() for h in next(rows, ())]
+        out = []
+        for number, row in enumerate(rows, start=2):
             cells = [_cell(v) for v in row]
             if any(c.strip() for c in cells):
-                # The sheet row, for the rule "the last row wins".
-                writer.writerow([*cells, "_row" if number == 1 else number])
+                out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
+                            "_row": number})  # fmt: skip
     finally:
         wb.close()
-    return out.getvalue().encode("utf-8")
+    return out
+
+
+def _write_sheets(rows: list[dict[str, object]], path: Path) -> None:
+    """Every workbook of a folder as one CSV: the union of their columns, `_file`, `_row`."""
+    columns = list(dict.fromkeys(k for r in rows for k in r if k not in ("_file", "_row")))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, [*columns, "_file", "_row"], delimiter=";", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def prepare(raw: Path, prep: Path) -> dict[str, int]:
@@ -71,6 +82,7 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
         target = prep / folder.name
         target.mkdir(parents=True, exist_ok=True)
         seen: set[str] = set()
+        sheets: list[dict[str, object]] = []
         for path in sorted(folder.iterdir(), key=lambda p: p.name):
             if not path.is_file():
                 continue
@@ -81,11 +93,10 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
                 continue
             seen.add(digest)
             if path.suffix.lower() == ".xlsx":
-                converted = _xlsx_to_csv(path, SHEETS.get(folder.name))
+                rows = _xlsx_rows(path, SHEETS.get(folder.name))
                 counts["xlsx"] += 1
-                if converted is None:
-                    continue
-                (target / (path.stem + ".csv")).write_bytes(converted)
+                if rows is not None:
+                    sheets += rows
             else:
                 try:
                     data.decode("utf-8")
@@ -94,6 +105,8 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
                     counts["reencoded"] += 1
                 (target / path.name).write_bytes(data)
             counts["files"] += 1
+        if sheets:
+            _write_sheets(sheets, target / "xlsx_sheets.csv")
     return counts
 
 

@@ -260,11 +260,11 @@ order by year, buyer_org_number;
 
 -- --- placements and registrations: indicator 3, process_sync --------------------------------
 
--- The xlsx sheets were converted with their sheet row in a last column `_row`.
+-- The workbooks, converted to one CSV with each row's file and sheet row (`_file`, `_row`).
 create or replace temp table reports_raw as
-select cast("_row" as bigint) as row_number, *
-from read_csv('@PREP@/leverantorsrapporter/*.csv', all_varchar = true, header = true,
-    union_by_name = true, filename = true);
+select "_file" as filename, cast("_row" as bigint) as row_number, *
+from read_csv('@PREP@/leverantorsrapporter/xlsx_sheets.csv', all_varchar = true, header = true,
+    delim = ';', quote = '"');
 
 create or replace temp table registrations_raw as
 with lines as (select * from csv_lines('@PREP@/malgruppsregister/*.csv')),
@@ -772,19 +772,22 @@ counted as (
     select
         cohort_year, benefit_type, target_group, count(*) as n,
         count(*) filter (where before_ > 0) as rb, count(*) filter (where after_ > 0) as ra,
+        count(*) filter (where before_ != 0) as pb, count(*) filter (where after_ != 0) as pa,
         sum(before_) as sb, sum(after_) as sa,
         count(*) filter (where before_ > 0 and after_ <= 0) as left_
     from paid group by all
 )
+-- A window's sum is NULL when its persons, recipients or payees (repayments too) are 1–4.
 select
     cast(cohort_year as integer) as cohort_year, benefit_type, target_group,
     cast(few(n, n) as bigint) as individuals,
     cast(few(rb, rb) as bigint) as recipients_before,
     cast(few(ra, ra) as bigint) as recipients_after,
-    cast(few(sb, n) as decimal(18, 2)) as amount_before_sek,
-    cast(few(sa, n) as decimal(18, 2)) as amount_after_sek,
-    cast(few(sa - sb, n) as decimal(18, 2)) as change_sek,
+    cast(few(few(few(sb, n), rb), pb) as double) as amount_before_sek,
+    cast(few(few(few(sa, n), ra), pa) as double) as amount_after_sek,
+    cast(few(few(few(few(few(sa - sb, n), rb), pb), ra), pa) as double) as change_sek,
     cast(few(left_, left_) as bigint) as left_benefit,
-    cast(few(2 * (sb - sa), n) as decimal(18, 2)) as annualised_saving_sek
+    cast(few(few(few(few(few(2 * (sb - sa), n), rb), pb), ra), pa) as double)
+        as annualised_saving_sek
 from counted
 order by cohort_year, benefit_type, target_group;
