@@ -280,6 +280,7 @@ def gx_suite(name: str, checks: list[CheckDef]):
 
 def _typed_frame(con, table: str) -> pd.DataFrame:
     """The raw table with one pandas type per DuckDB type, NULLs or not (GX checks the type)."""
+    con.execute("set enable_progress_bar = false")  # a big table would draw one in the run log
     types = {r[0]: r[1].lower() for r in con.execute(f"describe raw.{table}").fetchall()}
     frame = con.execute(f"select * from raw.{table}").df()
     for column, duck_type in types.items():
