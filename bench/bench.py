@@ -144,8 +144,8 @@ def parse_once(work: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
     for target in (work / "dbt_target", work / "dbt_target" / "build"):
         subprocess.run(
-            [DBT, "parse", "--quiet", "--project-dir", "dbt_project", "--profiles-dir",
-             "dbt_project", "--target-path", str(target)],
+            [DBT, "parse", "--quiet", "--project-dir", str(ROOT / "dbt_project"),
+             "--profiles-dir", str(ROOT / "dbt_project"), "--target-path", str(target)],
             env=env, cwd=ROOT, check=True,
         )  # fmt: skip
     return round(time.perf_counter() - started, 2)

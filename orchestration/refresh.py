@@ -89,7 +89,7 @@ def stage_of(step_key: str) -> str:
         return "validation"
     if "dbt" in step_key:
         return "dbt"
-    if "publish" in step_key:
+    if "publish" in step_key or "report" in step_key:  # the indicator report is published too
         return "publish"
     return "other"
 
