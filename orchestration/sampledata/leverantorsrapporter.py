@@ -12,9 +12,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import openpyxl
-
-from .formats import FIXED_TIME, orgnr_form, write_xlsx
+from .formats import orgnr_form, write_xlsx
 from .world import SUPPLIERS, TODAY, World
 
 HEADER = [
@@ -105,7 +103,8 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
 
     # Two files in the wrong shape, refused whole (their rows also stand in the right file).
     sample_rows = reports[keys[-1]][:5]
-    written.append(_old_template(folder / "rapport_gammal_mall.xlsx", sample_rows))
+    # The previous template: the sheet is called Blad1, not Rapport.
+    written.append(write_xlsx(folder / "rapport_gammal_mall.xlsx", HEADER, sample_rows, "Blad1"))
     written.append(
         write_xlsx(
             folder / "rapport_utan_omfattning.xlsx",
@@ -115,17 +114,3 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
         )
     )
     return written
-
-
-def _old_template(path: Path, rows: list[list[object]]) -> Path:
-    """The previous template: the sheet is called Blad1, not Rapport."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Blad1"
-    ws.append(HEADER)
-    for row in rows:
-        ws.append(row)
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.save(path)
-    return path
