@@ -41,11 +41,12 @@ def next_step(cursor: str | None, current: str) -> tuple[str, bool]:
     starts when the listing differs from the last one started for and has not changed since
     the previous tick, so a file still being copied is not loaded half-written. On the very
     first tick the files already there are taken as known (the nightly schedule loads them)."""
-    state = json.loads(cursor) if cursor else {"seen": current, "started": current}
+    state = json.loads(cursor) if cursor else {"seen": current, "started": current, "runs": 0}
     start = current != state["started"] and current == state["seen"]
     state["seen"] = current
     if start:
         state["started"] = current
+        state["runs"] = state.get("runs", 0) + 1
     return json.dumps(state, sort_keys=True), start
 
 
@@ -56,7 +57,7 @@ def next_step(cursor: str | None, current: str) -> tuple[str, bool]:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts nightly_refresh when a file is added to, changed in or removed from the "
     "raw folder (file names, sizes and modification times), once the folder has been still for "
-    "a minute. The same files never start a second run.",
+    "a minute. The same files never start a second run; it waits while a run is going.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
     current = fingerprint(raw_listing(load_settings().raw_dir))
@@ -69,7 +70,10 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
             # One warehouse file, one writer: try again on a later tick (cursor unchanged).
             return dg.SkipReason(f"new files, but run {running[0].run_id} is still going")
         context.update_cursor(cursor)
-        return dg.RunRequest(run_key=f"raw-{current}", tags={"hansyn/raw_fingerprint": current})
+        # Unique per start (a folder can come back to an earlier state, e.g. a bad file removed),
+        # the same if this tick is evaluated again.
+        run_key = f"raw-{json.loads(cursor)['runs']}-{current}"
+        return dg.RunRequest(run_key=run_key, tags={"hansyn/raw_fingerprint": current})
     context.update_cursor(cursor)
     return dg.SkipReason("no new files in the raw folder")
 

@@ -34,7 +34,7 @@ def test_next_step_waits_for_a_still_folder_and_starts_once():
     assert not start
     cursor, start = next_step(cursor, "B")  # unchanged for a tick: start
     assert start
-    assert json.loads(cursor) == {"seen": "B", "started": "B"}
+    assert json.loads(cursor) == {"seen": "B", "started": "B", "runs": 1}
     cursor, start = next_step(cursor, "B")  # the same files never start a second run
     assert not start
 
@@ -66,7 +66,7 @@ def test_raw_files_sensor_starts_nightly_refresh_for_new_files(hansyn_env):
         assert isinstance(result, dg.SkipReason)  # settling
         result, cursor = tick(instance, cursor)
         assert isinstance(result, dg.RunRequest)
-        assert result.run_key.startswith("raw-")
+        assert result.run_key.startswith("raw-1-")
         result, cursor = tick(instance, cursor)
         assert isinstance(result, dg.SkipReason)
         # A changed file (new size and time) is a new delivery too.
@@ -76,6 +76,14 @@ def test_raw_files_sensor_starts_nightly_refresh_for_new_files(hansyn_env):
         assert isinstance(result, dg.SkipReason)  # settling
         result, cursor = tick(instance, cursor)
         assert isinstance(result, dg.RunRequest)
+        assert result.run_key.startswith("raw-2-")
+        # Removing the file brings back the first listing: a change, so a run too (new key).
+        path.unlink()
+        result, cursor = tick(instance, cursor)
+        assert isinstance(result, dg.SkipReason)  # settling
+        result, cursor = tick(instance, cursor)
+        assert isinstance(result, dg.RunRequest)
+        assert result.run_key.startswith("raw-3-")
 
 
 def test_raw_files_sensor_waits_while_a_run_is_going(hansyn_env):
