@@ -19,10 +19,9 @@ extracts as (
 covered_months as (
     select distinct
         extracts.benefit_type,
-        cast(
-            unnest(generate_series(extracts.first_month, extracts.last_month, interval 1 month)) as date
-        ) as month
+        covered.month
     from extracts
+    {{ month_series_from('extracts.first_month', 'extracts.last_month', 'covered', 'month') }}
 ),
 
 -- Gaps and islands: consecutive months share (months since an epoch − their rank).
@@ -30,7 +29,7 @@ islands as (
     select
         benefit_type,
         month,
-        date_diff('month', date '2000-01-01', month)
+        {{ dbt.datediff("date '2000-01-01'", 'month', 'month') }}
         - row_number() over (partition by benefit_type order by month) as island
     from covered_months
 ),

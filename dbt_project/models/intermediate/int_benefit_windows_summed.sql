@@ -29,7 +29,7 @@ persons as (
     select
         index_dates.person_id,
         index_dates.index_date,
-        any_value(placements.target_group) as target_group
+        {{ dbt.any_value('placements.target_group') }} as target_group
     from index_dates
     inner join placements
         on

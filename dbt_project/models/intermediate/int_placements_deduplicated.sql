@@ -33,9 +33,10 @@ ranked as (
 
 final as (
     select
-        md5(
-            procurement_id || '|' || person_id || '|' || placement_type || '|' || cast(start_date as varchar)
-        ) as placement_id,
+        {{ dbt.hash(
+            "procurement_id || '|' || person_id || '|' || placement_type || '|' || cast(start_date as "
+            ~ dbt.type_string() ~ ")"
+        ) }} as placement_id,
         procurement_id,
         supplier_org_number,
         person_id,

@@ -9,8 +9,8 @@ persons_by_year as (
     select
         start_year as year,
         person_id,
-        any_value(sex) as sex,
-        arg_min(age_at_start, start_date) as age_at_first_start,
+        {{ dbt.any_value('sex') }} as sex,
+        {{ value_at_min('age_at_start', 'start_date') }} as age_at_first_start,
         count(*) as placements
     from placements
     group by start_year, person_id

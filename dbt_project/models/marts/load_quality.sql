@@ -33,7 +33,7 @@ quality_checks as (
 latest_runs as (
     select
         source,
-        arg_max(run_id, loaded_at) as run_id
+        {{ value_at_max('run_id', 'loaded_at') }} as run_id
     from load_log
     group by source
 ),

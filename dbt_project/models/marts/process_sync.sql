@@ -61,7 +61,8 @@ final as (
         placed_individuals / nullif(required_places, 0) as fill_rate,
         referred_candidates,
         first_placement_date,
-        date_diff('day', contract_start, first_placement_date) as days_to_first_placement,
+        {{ dbt.datediff('contract_start', 'first_placement_date', 'day') }}
+            as days_to_first_placement,
         case
             when placed_individuals >= coalesce(required_places, 0) then 'uppfyllt'
             when contract_end is null or contract_end >= snapshot_date then 'pågår'

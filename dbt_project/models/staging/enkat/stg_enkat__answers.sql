@@ -12,12 +12,12 @@ unpacked as (
         source.response_id,
         source.wave,
         source.role,
-        answer_item.key as item,
-        json_extract_string(answer_item.value, '$') as answer_text,
+        {{ json_entry_key('answer_item') }} as item,
+        {{ json_entry_text('answer_item') }} as answer_text,
         source._file,
         source._row
     from source
-    cross join lateral json_each(source.answers) as answer_item
+    {{ json_entries_from('source.answers', 'answer_item') }}
 ),
 
 renamed as (

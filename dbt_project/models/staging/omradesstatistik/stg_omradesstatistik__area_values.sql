@@ -11,12 +11,12 @@ unpivoted as (
         source.measure,
         source.primaromrade,
         source.area_label,
-        year_value.key as year_text,
-        json_extract_string(year_value.value, '$') as value_text,
+        {{ json_entry_key('year_value') }} as year_text,
+        {{ json_entry_text('year_value') }} as value_text,
         source._file,
         source._row
     from source
-    cross join lateral json_each(source.values_by_year) as year_value
+    {{ json_entries_from('source.values_by_year', 'year_value') }}
 ),
 
 renamed as (
