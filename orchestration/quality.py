@@ -371,12 +371,28 @@ def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowC
 # --- running a suite -------------------------------------------------------------------------
 
 
-def _examples(result: dict, column: str | None, sensitive: frozenset[str]) -> str:
+PSEUDONYM_LIKE = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):  # pandas Timestamps too
+        return value.date().isoformat()
+    return str(value)
+
+
+def _example(value: object) -> str:
+    """One unexpected value; a row of a multi-column expectation as `column=value, …`."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items() if k not in ("_file", "_row"))
+    return repr(value if isinstance(value, str) else _plain(value))
+
+
+def _examples(result: dict, columns: list[str], sensitive: frozenset[str]) -> str:
+    """Up to five unexpected values and where they are; no values when a column is personal."""
     parts = []
     values = result.get("partial_unexpected_list") or []
-    if values and column not in sensitive:
-        shown = [v if isinstance(v, str) else str(v) for v in values[:5]]
-        parts.append("e.g. " + ", ".join(repr(v) for v in dict.fromkeys(shown)))
+    if values and not sensitive.intersection(columns):
+        parts.append("e.g. " + "; ".join(dict.fromkeys(_example(v) for v in values[:5])))
     where = result.get("partial_unexpected_index_list") or []
     located = [f"{w['_file']} row {w['_row']}" for w in where[:5] if "_file" in w]
     if located:
@@ -390,9 +406,14 @@ def _unexpected_files(result: dict) -> str | None:
     return ", ".join(files) or None
 
 
+def _columns(kwargs: dict) -> list[str]:
+    columns = list(kwargs.get("column_list") or [])
+    columns += [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+    return columns
+
+
 def _outcome(check: CheckDef, result, suite: Suite, baseline, ratio, accepted) -> CheckOutcome:
     kwargs = check.expectation.get("kwargs", {})
-    column = kwargs.get("column")
     info = result.exception_info or {}
     raised = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
     if info.get("raised_exception"):
@@ -423,7 +444,7 @@ def _outcome(check: CheckDef, result, suite: Suite, baseline, ratio, accepted) -
         observed = int(res.get("unexpected_count") or 0)
         total = res.get("element_count")
         message = f"{observed} of {total} rows break it" + _examples(
-            res, column, suite.sensitive_columns
+            res, _columns(kwargs), suite.sensitive_columns
         )
         file_name = _unexpected_files(res)
     else:
@@ -432,8 +453,11 @@ def _outcome(check: CheckDef, result, suite: Suite, baseline, ratio, accepted) -
             observed = int(value)
         # A type name is never personal; another observation on a pseudonym column may be.
         is_type = check.expectation["type"].endswith(("_of_type", "_in_type_list"))
-        shown = value if is_type or column not in suite.sensitive_columns else "…"
+        personal = suite.sensitive_columns.intersection(_columns(kwargs))
+        shown = value if is_type or not personal else "…"
         message = f"observed {shown!r}"
+    # A safety net: whatever the expectation, a pseudonym is never quoted.
+    message = PSEUDONYM_LIKE.sub("<pseudonym>", message)
     return CheckOutcome(
         name=check.name,
         passed=bool(result.success),
