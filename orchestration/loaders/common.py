@@ -231,6 +231,10 @@ def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
     return hmac.new(key, canonical_personnummer.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+_FORM = re.compile(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}")
+_NOT_A_FORM = "not a personnummer form (YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, …)"
+
+
 def canonical_personnummer(value: str) -> tuple[str, dt.date, str]:
     """(YYYYMMDDNNNN, birth date, sex 'F'/'M') of any accepted form; ValueError when invalid.
 
@@ -240,7 +244,12 @@ def canonical_personnummer(value: str) -> tuple[str, dt.date, str]:
 
     Remembered per value for the process: a person stands in many deliveries (every quarterly
     report, every benefit month), and stdnum's checks are the costliest step of a load."""
-    result = _canonical_or_reason(value)
+    raw = value.strip()
+    if not _FORM.fullmatch(raw):
+        raise ValueError(_NOT_A_FORM)
+    # YYYYMMDD-NNNN and YYYYMMDDNNNN (and YYMMDD-NNNN and YYMMDDNNNN) are the same number to
+    # stdnum: check each once.
+    result = _canonical_or_reason(raw.replace("-", ""))
     if isinstance(result, str):
         raise ValueError(result)
     return result
@@ -256,8 +265,8 @@ def _canonical_or_reason(value: str) -> tuple[str, dt.date, str] | str:
 
 def _canonical(value: str) -> tuple[str, dt.date, str]:
     raw = value.strip()
-    if not re.fullmatch(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}", raw):
-        raise ValueError("not a personnummer form (YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, …)")
+    if not _FORM.fullmatch(raw):
+        raise ValueError(_NOT_A_FORM)
     number = stdnum_personnummer.compact(raw)  # 'YYMMDD-NNNN' or 'YYYYMMDD-NNNN'
     day = int(number[-7:-5])
     probe = f"{number[:-7]}{day - 60:02d}{number[-5:]}" if day > 60 else number
