@@ -1,5 +1,8 @@
 {#- Placed against expected per area and year, for both area levels (stadsområde and
     mellanområde): the two published geographic tables are this model, one level each. -#}
+
+{{ config(materialized='table') }}  {#- a table: both geographic marts and their tests read it (docs/scaling.md) -#}
+
 with
 
 placements as (

@@ -1,5 +1,8 @@
 {#- Every placement with the person's target group and area on its Startdatum: the rule
     "target group and area of a person at date D" of the spec, kept in this one model. -#}
+
+{{ config(materialized='table') }}  {#- a table: five marts and eleven tests read it (docs/scaling.md) -#}
+
 with
 
 placements as (

@@ -1,5 +1,8 @@
 {#- One respondent per (wave, Svars-ID): when a Svars-ID stands twice in a wave, the row from
     the newest file (last in file-name order), and the last row in it, wins whole. -#}
+
+{{ config(materialized='table') }}  {#- a table: the survey's scores, its mart and its tests read it (docs/scaling.md) -#}
+
 with
 
 answers as (
