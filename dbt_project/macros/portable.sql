@@ -77,3 +77,9 @@
 {% macro trino__value_at_max(value, by) -%}
     max_by({{ value }}, {{ by }})
 {%- endmacro %}
+
+{#- a / b as a fraction, NULL when b is 0. DuckDB's `/` on integers gives a fraction, Trino's and
+    Spark's integer division truncates (3 / 4 = 0): the cast keeps shares right on every engine. -#}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
+{%- endmacro %}

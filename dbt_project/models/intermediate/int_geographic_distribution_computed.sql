@@ -147,7 +147,7 @@ final as (
             'placed_individuals'
         ) }} as deviation,
         {{ suppress_if_few(
-            suppress_if_few('placed_individuals / nullif(total_placed, 0)', 'total_placed'),
+            suppress_if_few(ratio('placed_individuals', 'total_placed'), 'total_placed'),
             'placed_individuals'
         ) }} as placement_share
     from computed

@@ -36,8 +36,9 @@ final as (
         gross_list_procurements,
         with_social_requirement,
         with_employment_requirement,
-        with_social_requirement / nullif(gross_list_procurements, 0) as share_social_requirement,
-        with_employment_requirement / nullif(gross_list_procurements, 0)
+        {{ ratio('with_social_requirement', 'gross_list_procurements') }}
+            as share_social_requirement,
+        {{ ratio('with_employment_requirement', 'gross_list_procurements') }}
             as share_employment_requirement,
         required_places
     from counted

@@ -29,7 +29,7 @@ aggregated as (
         dimension,
         count(*) as respondents,
         avg(dimension_score) as mean_score,
-        count(*) filter (where dimension_score >= 4) / count(*) as share_positive,
+        {{ ratio('count(*) filter (where dimension_score >= 4)', 'count(*)') }} as share_positive,
         -- 1.96 · sample sd / √n, written as √(sample variance / n); NULL for n < 2.
         1.96 * sqrt(var_samp(dimension_score) / count(*)) as ci95_half_width
     from by_role

@@ -58,7 +58,7 @@ final as (
         contract_end,
         required_places,
         placed_individuals,
-        placed_individuals / nullif(required_places, 0) as fill_rate,
+        {{ ratio('placed_individuals', 'required_places') }} as fill_rate,
         referred_candidates,
         first_placement_date,
         {{ dbt.datediff('contract_start', 'first_placement_date', 'day') }}
