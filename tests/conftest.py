@@ -32,7 +32,7 @@ def hansyn_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HANSYN_PSEUDONYM_KEY", "test-key-not-secret")
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     for name in list(os.environ):
-        if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP")):
+        if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP", "HANSYN_ACCEPT", "HANSYN_DAGSTER_URL")):
             monkeypatch.delenv(name)
     return tmp_path
 
