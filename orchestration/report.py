@@ -1623,7 +1623,7 @@ def build_report(db_path: Path, generated_at: dt.datetime | None = None) -> str:
         dates = data_dates(pub)
     finally:
         pub.close()
-    dates.append(("Rapporten skapad", _fmt_ts(generated_at)))
+    dates.append(("Tabellerna publicerade", _fmt_ts(generated_at)))
     meta = "".join(f'<span>{esc(k)}: <b data-date="{esc(k)}">{esc(v)}</b></span>' for k, v in dates)
     nav = "".join(f'<li><a href="#{s.id}">{esc(s.title)}</a></li>' for s in sections)
     overview = "".join(
@@ -1656,8 +1656,13 @@ def write_report(marts_dir: Path, generated_at: dt.datetime | None = None) -> Pa
     database = marts_dir / PUBLISHED_DB
     if not database.exists():
         raise FileNotFoundError(f"{database} does not exist: run `hansyn refresh` first")
+    # Stamped with the publication time of the tables, not the clock: a run that publishes
+    # nothing new leaves the report byte for byte as it was.
+    generated_at = generated_at or dt.datetime.fromtimestamp(database.stat().st_mtime)
     text = build_report(database, generated_at)
     target = marts_dir / REPORT_FILE
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return target
     temp = marts_dir / f".{REPORT_FILE}.{uuid.uuid4().hex[:8]}"
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, target)

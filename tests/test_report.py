@@ -93,7 +93,7 @@ def test_every_figure_matches_the_tables(full_report):
     assert m["quality.rows_rejected"] == "2"
     assert dom.dates["Senast nya data laddade"] == "2025-03-01 02:01"
     assert dom.dates["Avtalsregistrets ögonblicksbild"] == "2025-03-01"
-    assert dom.dates["Rapporten skapad"] == "2025-03-01 06:00"
+    assert dom.dates["Tabellerna publicerade"] == "2025-03-01 06:00"
     assert dom.missing == []
 
 
@@ -254,3 +254,15 @@ def test_breakdowns_use_the_newest_year_with_something_to_show(tmp_path):
     assert "Insatser 2024 per insatstyp" in html
     # The headline is still the newest year, and the summary gives the year before.
     assert "&lt;5 personer i arbete 2025 (42 år 2024)" in html
+
+
+def test_a_run_that_published_nothing_new_leaves_the_report_as_it_was(tmp_path):
+    db = make_published(tmp_path / "marts" / "indikatorer.duckdb")
+    first = r.write_report(db.parent)
+    content, mtime = first.read_bytes(), first.stat().st_mtime_ns
+    # stamped with the tables' publication time, not the clock
+    published_at = dt.datetime.fromtimestamp(db.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    assert read_report(content.decode("utf-8")).dates["Tabellerna publicerade"] == published_at
+    again = r.write_report(db.parent)
+    assert again.read_bytes() == content
+    assert again.stat().st_mtime_ns == mtime
