@@ -64,7 +64,9 @@ $(DUCKDB1)/.installed:
 duckdb1: $(DUCKDB1)/.installed
 
 dev: setup
-	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && $(BIN)/dagster dev'
+	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && \
+		{ [ -f $$DAGSTER_HOME/dagster.yaml ] || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
+		$(BIN)/dagster dev'
 
 # The benchmark (issue 9): full and incremental refresh, stages, peak memory and the floor at
 # scales 1, 10 and 50; `make bench SCALES=1,2` for a quick run.
