@@ -246,6 +246,32 @@ def table(results: list[ScaleResult]) -> str:
     return "\n".join(out)
 
 
+def markdown(results: list[ScaleResult], verdicts, info: dict, load_end: list[float]) -> str:
+    """The same figures as a Markdown table, for docs/scaling.md."""
+    head = ["scale", "raw MB", "run", "wall s", "peak MB", *STAGES, "floor s", "full ÷ floor"]
+    lines = [
+        f"Measured {info['date']} on {info['cpus']} CPUs, {info['memory_gb']} GB; load average "
+        f"{info['load_average_at_start'][0]} at the start, {load_end[0]} at the end.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---:|" * len(head),
+    ]
+    for r in results:
+        for name, m in (("full", r.full), ("incremental", r.incremental)):
+            if m is None:
+                continue
+            cells = [f"{r.scale:g}", _f(r.raw_mb), name, _f(m.wall_seconds), _f(m.peak_mb, 0),
+                     *(_f(m.stages.get(s)) for s in STAGES),
+                     _f(r.floor.wall_seconds) if name == "full" and r.floor else "",
+                     _f(r.ratio, 2) if name == "full" else ""]  # fmt: skip
+            lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for name, met, figures in verdicts:
+        mark = "not measured" if met is None else ("**met**" if met else "**not met**")
+        lines.append(f"- {name}: {figures} — {mark}")
+    return "\n".join(lines) + "\n"
+
+
 def targets(results: list[ScaleResult]) -> list[tuple[str, bool | None, str]]:
     """(target, met or None when not measured in this run, the figures)."""
     by_scale = {r.scale: r for r in results}
@@ -351,7 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         encoding="utf-8",
     )
-    print(f"\nfigures written to {args.json}")
+    (args.json.with_suffix(".md")).write_text(
+        markdown(results, verdicts, info, load_end), encoding="utf-8"
+    )
+    print(f"\nfigures written to {args.json} and {args.json.with_suffix('.md')}")
     return 0 if all(m is not False for _, m, _ in verdicts) and not failed else 1
 
 
