@@ -147,6 +147,8 @@ def read_csv(
 
 
 def _cell_text(value: object) -> str:
+    if type(value) is str:  # most cells: no conversion
+        return value
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -226,8 +228,10 @@ def is_missing(series: pd.Series) -> pd.Series:
     return series.str.casefold().isin(_MISSING)
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
-    """The keyed hash that stands for a person in the warehouse (same person, same pseudonym)."""
+    """The keyed hash that stands for a person in the warehouse (same person, same pseudonym);
+    remembered for the process like canonical_personnummer."""
     return hmac.new(key, canonical_personnummer.encode("ascii"), hashlib.sha256).hexdigest()
 
 
