@@ -154,6 +154,7 @@ def parse_source(
     ctx = LoadContext(pseudonym_key=key)
     seen: dict[str, str] = {}
     frames, rejected, kept = [], [], []
+    to_parse: list[tuple[Path, FileReport]] = []
     for path in source.files(settings.raw_dir):
         stat = path.stat()
         known = registry.get(path.name)
@@ -185,12 +186,17 @@ def parse_source(
             if file_report.status == "loaded":
                 kept.append(path.name)
             continue
-        try:
-            parsed = source.parse(path, ctx)
-        except FileRefused as e:
+        to_parse.append((path, file_report))
+    # A loader that parses many files at once gets every new and changed file in one call.
+    results = {}
+    if source.parse_many is not None and len(to_parse) > 1:
+        results = source.parse_many([path for path, _ in to_parse], ctx)
+    for path, file_report in to_parse:
+        parsed = results[path.name] if results else _parse_one(source, path, ctx)
+        if isinstance(parsed, FileRefused):
             file_report.status = "refused"
-            file_report.message = e.reason
-            log.error("%s/%s refused: %s", source.name, path.name, e.reason)
+            file_report.message = parsed.reason
+            log.error("%s/%s refused: %s", source.name, path.name, parsed.reason)
             continue
         file_report.rows_read = parsed.rows_read
         file_report.rows_loaded = len(parsed.rows)
@@ -203,6 +209,13 @@ def parse_source(
         report.rejected = pd.concat(rejected, ignore_index=True)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return report, rows, kept
+
+
+def _parse_one(source: Source, path: Path, ctx: LoadContext):
+    try:
+        return source.parse(path, ctx)
+    except FileRefused as e:
+        return e
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

@@ -9,12 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from .common import (
+    FileRefused,
     LoadContext,
     ParsedFile,
     RowValidator,
     Source,
     canonical_personnummer,
     read_xlsx,
+    split_by_file,
 )
 
 SHEET = "Rapport"
@@ -92,9 +94,32 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
-    delivered = read_xlsx(path, REQUIRED, sheet=SHEET)
+    result = parse_many([path], ctx)[path.name]
+    if isinstance(result, FileRefused):
+        raise result
+    return result
+
+
+def parse_many(paths: list[Path], ctx: LoadContext) -> dict[str, ParsedFile | FileRefused]:
+    """Many quarterly reports at once: each read on its own (a refused file is refused alone),
+    their rows validated together (every rule is about one row), then split by file."""
+    out: dict[str, ParsedFile | FileRefused] = {}
+    frames = []
+    for path in paths:
+        try:
+            frames.append(read_xlsx(path, REQUIRED, sheet=SHEET).assign(_file=path.name))
+        except FileRefused as e:
+            out[path.name] = e
+    if frames:
+        delivered = pd.concat(frames, ignore_index=True)
+        read = [p.name for p in paths if p.name not in out]
+        out.update(split_by_file(_parse_rows(delivered, ctx), delivered["_file"], read))
+    return out
+
+
+def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
     frame = _normalised(delivered)
-    v = RowValidator(frame, SOURCE.name, path.name)
+    v = RowValidator(frame, SOURCE.name, "")
     rows = pd.DataFrame(index=frame.index)
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
     rows["supplier_org_number"] = v.orgnr(
@@ -144,4 +169,5 @@ SOURCE = Source(
     patterns=("*.xlsx", "*.XLSX"),
     parse=parse,
     columns=COLUMNS,
+    parse_many=parse_many,
 )
