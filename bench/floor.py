@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import hashlib
 import json
 import sys
@@ -26,22 +25,13 @@ from pathlib import Path
 
 import duckdb
 
+# The loaders' own cell-to-text rule, so the floor reads a workbook exactly as they do.
+from orchestration.loaders.common import _cell_text
+
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parent / "dbt_project" / "seeds"
 SHEETS = {"leverantorsrapporter": "Rapport"}  # the sheet a source's contract names; else first
 FLOAT_DIGITS = 9  # doubles compared after rounding (sums in another order differ in the last bit)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
@@ -54,10 +44,10 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
         if sheet is not None and sheet not in wb.sheetnames:
             return None
         rows = wb[sheet or wb.sheetnames[0]].iter_rows(values_only=True)
-        header = [_cell(h).strip() for h in next(rows, ())]
+        header = [_cell_text(h).strip() for h in next(rows, ())]
         out = []
         for number, row in enumerate(rows, start=2):
-            cells = [_cell(v) for v in row]
+            cells = [_cell_text(v) for v in row]
             if any(c.strip() for c in cells):
                 out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
                             "_row": number})  # fmt: skip
