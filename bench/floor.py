@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 # The loaders' own cell-to-text rule, so the floor reads a workbook exactly as they do.
-from orchestration.loaders.common import _cell_text
+from hansyn.sources.readers import cell_text
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parent / "dbt_project" / "seeds"
@@ -44,10 +44,10 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
         if sheet is not None and sheet not in wb.sheetnames:
             return None
         rows = wb[sheet or wb.sheetnames[0]].iter_rows(values_only=True)
-        header = [_cell_text(h).strip() for h in next(rows, ())]
+        header = [cell_text(h).strip() for h in next(rows, ())]
         out = []
         for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row]
+            cells = [cell_text(v) for v in row]
             if any(c.strip() for c in cells):
                 out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
                             "_row": number})  # fmt: skip

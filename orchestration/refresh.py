@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 
 import dagster as dg
 
-from .alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run
-from .config import load_settings
-from .ingest import warehouse
+from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
+from hansyn.manifest import ensure_manifest
+from hansyn.warehouse import warehouse
+
+from .run_alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run
 
 log = logging.getLogger("hansyn.refresh")
 
@@ -83,7 +86,7 @@ class RefreshSummary:
 
 def stage_of(step_key: str) -> str:
     """The benchmark's stages: ingest, validation (data-quality checks), dbt, publish."""
-    if step_key.startswith(("ingest_", "raw__")):
+    if step_key.startswith("raw__"):
         return "ingest"
     if "check" in step_key or "expectation" in step_key:
         return "validation"
@@ -104,21 +107,28 @@ def _stage_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float
     return {k: round(stages[k], 2) for k in order if k in stages}
 
 
-def _instance() -> dg.DagsterInstance:
-    # With DAGSTER_HOME the run is kept where `dagster dev` shows it; otherwise ephemeral.
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
+    """The instance `make dev` shows: DAGSTER_HOME, by default .dagster_home/ of the project,
+    with the deploy/ settings when it has none of its own."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(DAGSTER_INSTANCE_YAML, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
 
 
 def run_refresh() -> RefreshSummary:
+    settings = load_settings()
+    # The dbt manifest is prepared here, before the code location is loaded: importing the
+    # definitions never parses the project.
+    ensure_manifest(settings.dbt_target_dir)
     from .definitions import defs
 
-    settings = load_settings()
     job = defs.resolve_job_def("nightly_refresh")
     log.info("raw folder %s → warehouse %s", settings.raw_dir, settings.warehouse)
     started = time.monotonic()
-    with _instance() as instance:
+    with dagster_instance(settings) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

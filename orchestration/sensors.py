@@ -7,11 +7,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from .alerts import ALERT_SENT_BY_TAG, alert_for_run
-from .config import load_settings
-from .loaders import SOURCES
+from hansyn.config import load_settings
+from hansyn.sources import SOURCES
 
-JOB_NAME = "nightly_refresh"
+from .run_alerts import ALERT_SENT_BY_TAG, alert_for_run
+from .schedules import JOB_NAME
+
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from hansyn.manifest import ensure_manifest
+
 # Copies of the public files in ../shared/real, so a clean clone has them.
 REAL_DATA = Path(__file__).parent / "data" / "real"
 
@@ -18,6 +20,8 @@ def _session_dbt_target(tmp_path_factory):
     target = tmp_path_factory.mktemp("dbt_target")
     os.environ["HANSYN_DBT_TARGET"] = str(target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # The code location reads a prepared manifest (`hansyn refresh` prepares it the same way).
+    ensure_manifest(target)
     yield
 
 
@@ -30,7 +34,7 @@ def hansyn_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HANSYN_MARTS_DIR", str(tmp_path / "marts"))
     monkeypatch.setenv("HANSYN_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("HANSYN_PSEUDONYM_KEY", "test-key-not-secret")
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     for name in list(os.environ):
         if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP", "HANSYN_ACCEPT", "HANSYN_DAGSTER_URL")):
             monkeypatch.delenv(name)

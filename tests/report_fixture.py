@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import PUBLISHED_STORAGE_VERSION
+from hansyn.publishing.swap import PUBLISHED_STORAGE_VERSION
 
 TABLES = {
     "i1_procurement_share": """

@@ -11,16 +11,10 @@ import subprocess
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from orchestration.alerts import (
-    FailedCheck,
-    FailedStep,
-    FileLoad,
-    alert_for_run,
-    build_alert,
-    deliver,
-    file_problems,
-)
-from orchestration.config import AlertSettings
+from hansyn.alerts.delivery import deliver
+from hansyn.alerts.messages import FailedCheck, FailedStep, FileLoad, build_alert, file_problems
+from hansyn.config import AlertSettings
+from orchestration.run_alerts import alert_for_run
 from tests.alert_servers import SmtpServer, WebhookServer, free_port, wait_for
 
 RUN = "0123456789abcdef-run"

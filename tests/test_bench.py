@@ -11,12 +11,12 @@ from pathlib import Path
 import duckdb
 import openpyxl
 
-from orchestration.config import load_settings
-from orchestration.ingest import ingest_source
-from orchestration.loaders import SOURCES
-from orchestration.loaders.common import decode
-from orchestration.sampledata import generate
-from orchestration.sampledata.next_month import write_next_month
+from hansyn.config import load_settings
+from hansyn.sampledata import generate
+from hansyn.sampledata.next_month import write_next_month
+from hansyn.sources import SOURCES
+from hansyn.sources.ingest import ingest_source
+from hansyn.sources.readers import decode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import floor  # noqa: E402

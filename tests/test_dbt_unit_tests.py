@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
-from orchestration.config import DBT_PROJECT_DIR, load_settings
-from orchestration.ingest import ingest_source
-from orchestration.loaders import SOURCES
-from orchestration.transform import dbt_command
+from hansyn.config import DBT_PROJECT_DIR, load_settings
+from hansyn.sources import SOURCES
+from hansyn.sources.ingest import ingest_source
+from orchestration.dbt_assets import dbt_command
 
 
 def _dbt(*args: str, target) -> subprocess.CompletedProcess:

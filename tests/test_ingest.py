@@ -2,9 +2,9 @@
 
 import duckdb
 
-from orchestration.config import load_settings
-from orchestration.ingest import ingest_source
-from orchestration.loaders import SOURCES
+from hansyn.config import load_settings
+from hansyn.sources import SOURCES
+from hansyn.sources.ingest import ingest_source
 from tests.conftest import write_text
 from tests.test_loader_avtalsregister import HEADER, row
 

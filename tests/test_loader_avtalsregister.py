@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from orchestration.loaders.avtalsregister import parse
-from orchestration.loaders.common import FileRefused, LoadContext
+from hansyn.sources.avtalsregister import parse
+from hansyn.sources.contract import FileRefused, LoadContext
 from tests.conftest import write_text
 
 CTX = LoadContext(pseudonym_key=b"k")

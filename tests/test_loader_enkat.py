@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from orchestration.loaders import SOURCES, enkat
-from orchestration.loaders.common import FileRefused, LoadContext
+from hansyn.sources import SOURCES, enkat
+from hansyn.sources.contract import FileRefused, LoadContext
 from tests.conftest import write_text
 
 CTX = LoadContext(pseudonym_key=b"test")

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from orchestration.loaders.common import FileRefused, LoadContext
-from orchestration.loaders.ersattningar import parse
+from hansyn.sources.contract import FileRefused, LoadContext
+from hansyn.sources.ersattningar import parse
 from tests.conftest import write_text
 
 KEY = b"test-key"

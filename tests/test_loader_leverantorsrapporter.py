@@ -8,8 +8,8 @@ import json
 import openpyxl
 import pytest
 
-from orchestration.loaders.common import FileRefused, LoadContext
-from orchestration.loaders.leverantorsrapporter import parse
+from hansyn.sources.contract import FileRefused, LoadContext
+from hansyn.sources.leverantorsrapporter import parse
 
 KEY = b"test-key"
 CTX = LoadContext(pseudonym_key=KEY)

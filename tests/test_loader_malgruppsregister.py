@@ -9,8 +9,8 @@ import json
 import openpyxl
 import pytest
 
-from orchestration.loaders import leverantorsrapporter, malgruppsregister
-from orchestration.loaders.common import FileRefused, LoadContext
+from hansyn.sources import leverantorsrapporter, malgruppsregister
+from hansyn.sources.contract import FileRefused, LoadContext
 from tests.conftest import write_text
 
 KEY = b"test-key"

@@ -2,8 +2,8 @@
 
 import collections
 
-from orchestration.loaders.common import LoadContext
-from orchestration.loaders.upphandlingsmyndigheten import parse
+from hansyn.sources.contract import LoadContext
+from hansyn.sources.upphandlingsmyndigheten import parse
 from tests.conftest import REAL_DATA, write_text
 
 CTX = LoadContext(pseudonym_key=b"k")
@@ -73,7 +73,7 @@ def test_real_goteborg_extract_counts_per_buyer():
 
 
 def test_a_table_of_another_kind_is_refused():
-    from orchestration.loaders.common import FileRefused
+    from hansyn.sources.contract import FileRefused
 
     try:
         parse(REAL_DATA / "upphandlingsmyndigheten_2021" / "number_of_social_procurements.csv", CTX)

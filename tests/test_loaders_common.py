@@ -3,14 +3,10 @@
 import pandas as pd
 import pytest
 
-from orchestration.loaders.common import (
-    FileRefused,
-    RowValidator,
-    canonical_personnummer,
-    orgnr_digits,
-    pseudonymise,
-    read_csv,
-)
+from hansyn.sources.contract import FileRefused
+from hansyn.sources.personnummer import canonical_personnummer, orgnr_digits, pseudonymise
+from hansyn.sources.readers import read_csv
+from hansyn.sources.validation import RowValidator
 from tests.conftest import write_text
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from orchestration.loaders import SOURCES
-from orchestration.loaders.common import FileRefused, LoadContext
-from orchestration.sampledata import generate
+from hansyn.sampledata import generate
+from hansyn.sources import SOURCES
+from hansyn.sources.contract import FileRefused, LoadContext
 
 CTX = LoadContext(pseudonym_key=b"test-key")
 

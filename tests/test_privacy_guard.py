@@ -13,17 +13,17 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import main
-from orchestration.config import load_settings
-from orchestration.privacy import (
+from hansyn.cli import main
+from hansyn.config import load_settings
+from hansyn.publishing.privacy import (
     parse_swedish_number,
     personnummer_like,
     pseudonym_like,
     published_files,
     scan_marts,
 )
-from orchestration.publish import publish
-from orchestration.report import write_report
+from hansyn.publishing.swap import publish
+from hansyn.report.render import write_report
 from tests.report_fixture import TABLES, make_published
 
 PLANTED = "19121212-1212"  # Tolvan Tolvansson, the Tax Agency's test personnummer

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.config import load_settings
-from orchestration.publish import CSV_BOM, PUBLISHED_STORAGE_VERSION, csv_select, publish
+from hansyn.config import load_settings
+from hansyn.publishing.swap import CSV_BOM, PUBLISHED_STORAGE_VERSION, csv_select, publish
 
 
 def _warehouse(path, rows_sql: str) -> None:

@@ -20,11 +20,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import main
-from orchestration.config import PROJECT_ROOT
-from orchestration.privacy import scan_marts
-from orchestration.publish import PUBLISHED_DB
-from orchestration.report import REPORT_FILE
+from hansyn.cli import main
+from hansyn.config import PROJECT_ROOT
+from hansyn.publishing.privacy import scan_marts
+from hansyn.publishing.swap import PUBLISHED_DB
+from hansyn.report.render import REPORT_FILE
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import make_published
 
@@ -62,8 +62,8 @@ SPEC_COLUMNS = {
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """`hansyn sample-data` and the nightly job, once for this module, in a temporary folder."""
+    from hansyn.sampledata import generate
     from orchestration.refresh import run_refresh
-    from orchestration.sampledata import generate
 
     root = tmp_path_factory.mktemp("sample_city")
     with pytest.MonkeyPatch.context() as mp:
@@ -71,7 +71,7 @@ def sample(tmp_path_factory):
         mp.setenv("HANSYN_MARTS_DIR", str(root / "marts"))
         mp.setenv("HANSYN_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("HANSYN_PSEUDONYM_KEY", "test-key-not-secret")
-        mp.delenv("DAGSTER_HOME", raising=False)
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         for name in list(os.environ):
             if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP")):
                 mp.delenv(name)

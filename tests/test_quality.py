@@ -12,11 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.loaders import SOURCES
-from orchestration.loaders.avtalsregister import COLUMNS as REGISTER_COLUMNS
-from orchestration.loaders.common import Source
-from orchestration.quality import (
-    QUALITY_DDL,
+from hansyn.quality.runner import (
     SuiteError,
     _typed_frame,
     gx_suite,
@@ -26,6 +22,10 @@ from orchestration.quality import (
     suite_path,
     validate,
 )
+from hansyn.sources import SOURCES
+from hansyn.sources.avtalsregister import COLUMNS as REGISTER_COLUMNS
+from hansyn.sources.contract import Source
+from hansyn.warehouse import create_audit_tables
 
 REGISTER = SOURCES["avtalsregister"]
 
@@ -234,16 +234,12 @@ def test_pseudonyms_are_never_quoted(tmp_path):
 
 def audit_db(loads: list[tuple], checks: list[tuple]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(
-        "create schema audit; create table audit.load_log (run_id varchar, source varchar, "
-        "file_name varchar, file_sha256 varchar, loaded_at timestamp, rows_read bigint, "
-        "rows_loaded bigint, rows_rejected bigint, status varchar, message varchar)"
-    )
-    con.execute(QUALITY_DDL)
+    create_audit_tables(con)
     for run_id, when, file_name, rows in loads:
         con.execute(
-            "insert into audit.load_log values (?, 'upphandlingsmyndigheten', ?, 'x', ?, ?, ?, "
-            "0, 'loaded', '')",
+            "insert into audit.load_log (run_id, source, file_name, file_sha256, loaded_at, "
+            "rows_read, rows_loaded, rows_rejected, status, message) "
+            "values (?, 'upphandlingsmyndigheten', ?, 'x', ?, ?, ?, 0, 'loaded', '')",
             [run_id, file_name, when, rows, rows],
         )
     for run_id, when, blocking, passed in checks:
@@ -268,7 +264,8 @@ def test_last_good_load_skips_a_blocked_one():
     assert baseline.what == "the last good load of 2026-01-01 02:00"
     # A failed warning does not make a load bad: r3 (70 rows) becomes the last good one.
     con.execute(
-        "insert into audit.load_log values ('r3', 'upphandlingsmyndigheten', 'a.csv', 'x', "
+        "insert into audit.load_log (run_id, source, file_name, file_sha256, loaded_at, "
+            "rows_read, rows_loaded, rows_rejected, status, message) values ('r3', 'upphandlingsmyndigheten', 'a.csv', 'x', "
         "'2026-01-03 02:00', 70, 70, 0, 'loaded', '')"
     )
     con.execute(
@@ -291,8 +288,8 @@ def test_before_any_check_the_latest_earlier_load_is_the_baseline():
 
 
 def test_every_suite_is_a_set_of_asset_checks_on_its_ingestion_asset():
-    from orchestration.assets.ingestion import raw_asset_key
     from orchestration.definitions import defs
+    from orchestration.ingestion import raw_asset_key
 
     graph = defs.resolve_asset_graph()
     keys = graph.asset_check_keys
@@ -317,8 +314,8 @@ def test_every_suite_is_a_set_of_asset_checks_on_its_ingestion_asset():
 def test_publishing_the_same_tables_again_touches_no_file(hansyn_env):
     import hashlib
 
-    from orchestration.config import load_settings
-    from orchestration.publish import publish
+    from hansyn.config import load_settings
+    from hansyn.publishing.swap import publish
 
     settings = load_settings()
     con = duckdb.connect(str(settings.warehouse))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.config import load_settings
-from orchestration.ingest import ingest_source
-from orchestration.loaders import SOURCES
-from orchestration.quality import run_quality_checks
+from hansyn.config import load_settings
+from hansyn.quality.runner import run_quality_checks
+from hansyn.sources import SOURCES
+from hansyn.sources.ingest import ingest_source
 from tests.conftest import write_text
 
 HEADER = (

@@ -13,7 +13,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.config import DBT_PROJECT_DIR
+from hansyn.config import DBT_PROJECT_DIR
 from tests.conftest import published, write_text
 
 pytestmark = pytest.mark.slow

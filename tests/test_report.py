@@ -8,8 +8,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestration import report as r
-from orchestration.privacy import scan_html
+from hansyn.publishing.privacy import scan_html
+from hansyn.report import render as r
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import TABLES, make_published
 

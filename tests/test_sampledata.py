@@ -2,7 +2,7 @@
 
 import hashlib
 
-from orchestration.sampledata import WRITERS, generate
+from hansyn.sampledata import WRITERS, generate
 
 
 def _digest(folder):

@@ -10,7 +10,7 @@ import os
 import dagster as dg
 import pytest
 
-from orchestration.alerts import ALERT_SENT_BY_TAG
+from orchestration.run_alerts import ALERT_SENT_BY_TAG
 from orchestration.sensors import (
     alert_after_failed_run,
     alert_after_successful_run,
@@ -179,8 +179,8 @@ def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # 
 
 @pytest.mark.slow
 def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_env):  # noqa: F811
-    from orchestration.assets.ingestion import ingestion_assets
-    from orchestration.assets.quality import quality_checks
+    from orchestration.ingestion import ingestion_assets
+    from orchestration.quality_checks import quality_checks
 
     mailbox, hook = alert_env
     agency = hansyn_env / "raw" / "upphandlingsmyndigheten"

@@ -1,0 +1,1 @@
+"""Alerts to the project office: the message and its delivery."""

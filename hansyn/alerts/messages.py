@@ -1,0 +1,265 @@
+"""The alert to the project office: one message for a run that refused a file, rejected rows,
+failed a check or a step (sending it: `delivery`).
+
+Runs started by the schedule or the sensor are alerted by the run-status sensors in
+`orchestration/sensors.py`; `hansyn refresh` calls `alert_for_run` (`orchestration/run_alerts.py`)
+itself after its run. Failed
+asset checks do not fail a Dagster run, so the message is built from the run's own records
+(the load log and the check evaluations), whatever the run's status.
+
+Problems with a file (refused, duplicate, rejected rows) are reported the first time they
+appear: a refused file stays in the raw folder (the pipeline never deletes a delivery) and would
+otherwise be reported every night. Failed checks and failed steps are reported on every run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from ..config import AlertSettings, Settings
+from ..warehouse import warehouse
+
+log = logging.getLogger("hansyn.alerts")
+
+
+@dataclass
+class FileLoad:
+    """One row of audit.load_log for the run, and whether this outcome is new."""
+
+    source: str
+    file_name: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    message: str = ""
+    first_seen: bool = True
+
+
+@dataclass
+class FailedCheck:
+    asset: str
+    check_name: str
+    detail: str
+    blocking: bool = False
+    source: str | None = None
+    file_name: str | None = None
+    rows: int | None = None
+
+
+@dataclass
+class FailedStep:
+    step_key: str
+    error: str
+
+
+@dataclass
+class Problem:
+    kind: str  # refused | duplicate | rejected_rows | check_failed | step_failed
+    source: str | None
+    file_name: str | None
+    what: str
+    rows: int | None = None
+    blocking: bool = False
+
+    def line(self) -> str:
+        where = "/".join(p for p in (self.source, self.file_name) if p) or "run"
+        return f"- {where}: {self.what}"
+
+
+@dataclass
+class Alert:
+    run_id: str
+    run_url: str
+    subject: str
+    text: str
+    published: bool | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def payload(self) -> dict:
+        """JSON for the webhook: plain fields for Power Automate or any endpoint, `text` for a
+        Teams incoming webhook, and an Adaptive Card for a Teams Workflows webhook."""
+        card = {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "text": self.subject, "weight": "Bolder", "wrap": True},
+                *({"type": "TextBlock", "text": p.line(), "wrap": True} for p in self.problems),
+            ],
+            "actions": [{"type": "Action.OpenUrl", "title": "Open the run", "url": self.run_url}],
+        }
+        return {
+            "title": self.subject,
+            "summary": self.subject,
+            "text": self.text,
+            "run_id": self.run_id,
+            "run_url": self.run_url,
+            "published": self.published,
+            "problems": [asdict(p) for p in self.problems],
+            "type": "message",
+            "attachments": [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+            ],
+        }
+
+
+# --- building the message --------------------------------------------------------------------
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def file_problems(loads: list[FileLoad], rejected_threshold: int) -> list[Problem]:
+    """Refused and duplicate files and rejected rows above the threshold, when new in this run."""
+    problems = []
+    for f in loads:
+        if not f.first_seen:
+            continue
+        if f.status == "refused":
+            problems.append(
+                Problem("refused", f.source, f.file_name, f"file refused, not loaded: {f.message}")
+            )
+        elif f.status == "duplicate":
+            problems.append(
+                Problem("duplicate", f.source, f.file_name, f"duplicate delivery: {f.message}")
+            )
+        elif f.rows_rejected > rejected_threshold:
+            problems.append(
+                Problem(
+                    "rejected_rows",
+                    f.source,
+                    f.file_name,
+                    f"{f.rows_rejected} of {f.rows_read} rows rejected, the rest loaded "
+                    f"({f.message}); the rows are in audit.rejected_rows",
+                    rows=f.rows_rejected,
+                )
+            )
+    return problems
+
+
+def check_problems(checks: list[FailedCheck]) -> list[Problem]:
+    problems = []
+    for c in checks:
+        rows = f" ({_plural(c.rows, 'row')})" if c.rows is not None and c.rows >= 0 else ""
+        blocking = " (blocking: nothing new published)" if c.blocking else ""
+        problems.append(
+            Problem(
+                "check_failed",
+                c.source or c.asset,
+                c.file_name,
+                f"check {c.check_name} failed{blocking}: {c.detail}{rows}",
+                rows=c.rows if c.rows is not None and c.rows >= 0 else None,
+                blocking=c.blocking,
+            )
+        )
+    return problems
+
+
+def build_alert(
+    run_id: str,
+    loads: list[FileLoad],
+    failed_checks: list[FailedCheck],
+    failed_steps: list[FailedStep],
+    settings: AlertSettings,
+    published: bool | None = None,
+    started_by: str | None = None,
+    marts_dir: str | None = None,
+) -> Alert | None:
+    """The run's one message, or None when there is nothing to report."""
+    problems = file_problems(loads, settings.rejected_rows_threshold)
+    problems += check_problems(failed_checks)
+    problems += [
+        Problem("step_failed", None, None, f"step {s.step_key} failed: {s.error}", blocking=True)
+        for s in failed_steps
+    ]
+    if not problems:
+        return None
+    run_url = f"{settings.run_url_base}/runs/{run_id}"
+    counts = {}
+    for p in problems:
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    parts = []
+    if counts.get("refused"):
+        parts.append(_plural(counts["refused"], "file") + " refused")
+    if counts.get("duplicate"):
+        parts.append(_plural(counts["duplicate"], "duplicate file"))
+    if counts.get("rejected_rows"):
+        rows = sum(p.rows or 0 for p in problems if p.kind == "rejected_rows")
+        parts.append(f"{_plural(rows, 'row')} rejected")
+    if counts.get("check_failed"):
+        parts.append(_plural(counts["check_failed"], "check") + " failed")
+    if counts.get("step_failed"):
+        parts.append(_plural(counts["step_failed"], "step") + " failed")
+    blocked = any(p.blocking for p in problems)
+    if published is False or (published is None and blocked):
+        headline = "NOT PUBLISHED"
+        outcome = (
+            "Nothing new was published: the last good published files"
+            + (f" in {marts_dir}" if marts_dir else "")
+            + " are unchanged, byte for byte."
+        )
+    else:
+        headline = "published"
+        outcome = (
+            "The rest was loaded and published, as if the refused or rejected data had not arrived."
+        )
+    subject = f"hansyn: {headline} – {', '.join(parts)} (run {run_id[:8]})"
+    lines = [
+        f"hansyn, run {run_id}" + (f" (started by {started_by})" if started_by else ""),
+        "",
+        outcome,
+        "",
+        "What needs attention:",
+        *(p.line() for p in problems),
+        "",
+        f"The run in Dagster: {run_url}",
+        "Every file's status is in the published table load_quality; rejected rows, with file, "
+        "row and reason, are in the warehouse table audit.rejected_rows.",
+    ]
+    return Alert(
+        run_id=run_id,
+        run_url=run_url,
+        subject=subject,
+        text="\n".join(lines) + "\n",
+        published=published if published is not None else not blocked,
+        problems=problems,
+    )
+
+
+# --- what a run did ----------------------------------------------------------------------------
+
+
+def run_loads(settings: Settings, run_id: str) -> list[FileLoad]:
+    """The run's rows of audit.load_log; first_seen is false when an earlier run had the same
+    file, content and outcome."""
+    if not settings.warehouse.exists():
+        return []
+    with warehouse(settings, read_only=True) as con:
+        has_log = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'load_log'"
+        ).fetchone()[0]
+        if not has_log:
+            return []
+        rows = con.execute(
+            """
+            select
+                l.source, l.file_name, l.status, l.rows_read, l.rows_loaded, l.rows_rejected,
+                coalesce(l.message, ''),
+                not exists (
+                    select 1 from audit.load_log as p
+                    where p.source = l.source and p.file_name = l.file_name
+                        and p.file_sha256 = l.file_sha256 and p.status = l.status
+                        and p.rows_rejected = l.rows_rejected
+                        and p.run_id <> l.run_id and p.loaded_at <= l.loaded_at
+                )
+            from audit.load_log as l
+            where l.run_id = ?
+            order by l.source, l.file_name
+            """,
+            [run_id],
+        ).fetchall()
+    return [FileLoad(*row) for row in rows]

@@ -1,0 +1,109 @@
+"""The one module that knows the environment: paths, keys and alert settings."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# The Dagster instance settings `hansyn refresh` and `make dev` give a new DAGSTER_HOME.
+DAGSTER_INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
+
+# Only for the bundled synthetic sample data: real data must come with HANSYN_PSEUDONYM_KEY.
+DEVELOPMENT_PSEUDONYM_KEY = "hansyn-development-key-for-synthetic-sample-data-only"
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """The pseudonymisation key is the public development key: fine for sample data only."""
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in os.environ.get(name, "").split(",") if a.strip())
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    recipients: tuple[str, ...] = ()
+    sender: str = "hansyn@localhost"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    webhook_url: str | None = None
+    rejected_rows_threshold: int = 0
+    run_url_base: str = "http://localhost:3000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    marts_dir: Path
+    warehouse: Path
+    dbt_target_dir: Path
+    # Where Dagster keeps its runs: the same for `hansyn refresh` and `make dev`, so a run from
+    # the command line shows in the UI.
+    dagster_home: Path
+    pseudonym_key: bytes = field(repr=False)
+    pseudonym_key_is_development: bool = False
+    alerts: AlertSettings = AlertSettings()
+    # Sources whose row-count drop against the last delivery is accepted for this run (the
+    # project office confirmed it): the check then warns instead of blocking publication.
+    accept_row_count_drop: tuple[str, ...] = ()
+
+
+def load_settings() -> Settings:
+    """Read the settings afresh (tests and the CLI change the environment between runs)."""
+    key = os.environ.get("HANSYN_PSEUDONYM_KEY", "")
+    is_dev = key == ""
+    recipients = _list("HANSYN_ALERT_TO")
+    return Settings(
+        raw_dir=_path("HANSYN_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
+        marts_dir=_path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
+        warehouse=_path("HANSYN_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse.duckdb"),
+        dbt_target_dir=_path("HANSYN_DBT_TARGET", DBT_PROJECT_DIR / "target"),
+        dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
+        pseudonym_key=(DEVELOPMENT_PSEUDONYM_KEY if is_dev else key).encode("utf-8"),
+        pseudonym_key_is_development=is_dev,
+        accept_row_count_drop=_list("HANSYN_ACCEPT_ROW_COUNT_DROP"),
+        alerts=AlertSettings(
+            recipients=recipients,
+            sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),
+            smtp_host=os.environ.get("HANSYN_SMTP_HOST") or None,
+            smtp_port=int(os.environ.get("HANSYN_SMTP_PORT", "25")),
+            smtp_starttls=_bool("HANSYN_SMTP_STARTTLS", False),
+            smtp_user=os.environ.get("HANSYN_SMTP_USER") or None,
+            smtp_password=os.environ.get("HANSYN_SMTP_PASSWORD") or None,
+            webhook_url=os.environ.get("HANSYN_ALERT_WEBHOOK_URL") or None,
+            rejected_rows_threshold=int(os.environ.get("HANSYN_ALERT_REJECTED_THRESHOLD", "0")),
+            run_url_base=os.environ.get("HANSYN_DAGSTER_URL", "http://localhost:3000").rstrip("/"),
+        ),
+    )
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The HMAC key, warning loudly when it is the development key."""
+    if settings.pseudonym_key_is_development:
+        warnings.warn(
+            "HANSYN_PSEUDONYM_KEY is not set: personnummer are pseudonymised with the public "
+            "development key. Use this only for the synthetic sample data.",
+            DevelopmentKeyWarning,
+            stacklevel=2,
+        )
+    return settings.pseudonym_key

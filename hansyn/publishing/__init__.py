@@ -1,0 +1,1 @@
+"""Publishing the marts: the file formats, the atomic swap, the privacy guard."""

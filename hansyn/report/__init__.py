@@ -1,0 +1,1 @@
+"""The indicator report: one HTML page for the project office, from the published marts."""

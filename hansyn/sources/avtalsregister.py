@@ -1,0 +1,115 @@
+"""Loader for `avtalsregister/`: full snapshots of the city's contract register, one per date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import FileRefused, LoadContext, ParsedFile, Source
+from .readers import read_csv
+from .validation import RowValidator
+
+REQUIRED = {
+    "Upphandlings-ID": "procurement_id",
+    "Diarienummer": "diarienummer",
+    "Upphandlingens titel": "title",
+    "Beställande organisation": "buyer_organisation",
+    "Organisationsnummer för köpare": "buyer_org_number",
+    "Upphandlingsslag": "procurement_type",
+    "Huvudsaklig CPV-kod": "main_cpv",
+    "Avtalsstart": "contract_start",
+    "Avtalsslut": "contract_end",
+    "Beräknat antal arbetstagare": "workers",
+    "Social hänsyn nivå": "social_level",
+    "Antal krävda platser": "required_places",
+    "Målgrupper": "target_groups",
+    "Leverantör organisationsnummer": "supplier_org_number",
+    "Leverantör namn": "supplier_name",
+    "Utförandeområde": "execution_area",
+}
+
+PROCUREMENT_TYPES = ("Tjänster", "Varor", "Byggentreprenader")
+STADSOMRADEN = ("01", "02", "03", "04")
+
+COLUMNS = {
+    "snapshot_date": "date",
+    "procurement_id": "varchar",
+    "diarienummer": "varchar",
+    "title": "varchar",
+    "buyer_organisation": "varchar",
+    "buyer_org_number": "varchar",
+    "procurement_type": "varchar",
+    "main_cpv": "varchar",
+    "contract_start": "date",
+    "contract_end": "date",
+    "workers": "integer",
+    "social_level": "integer",
+    "required_places": "integer",
+    "target_groups": "varchar",
+    "supplier_org_number": "varchar",
+    "supplier_name": "varchar",
+    "execution_area": "varchar",
+    "_file": "varchar",
+    "_row": "bigint",
+}
+
+_NAME = re.compile(r"avtalsregister_(\d{4}-\d{2}-\d{2})\.csv", re.IGNORECASE)
+
+
+def snapshot_date(path: Path) -> dt.date:
+    match = _NAME.fullmatch(path.name)
+    if not match:
+        raise FileRefused(path.name, "file name must be avtalsregister_YYYY-MM-DD.csv")
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError as e:
+        raise FileRefused(path.name, f"the file name's date is not a date: {e}") from e
+
+
+def parse(path: Path, ctx: LoadContext) -> ParsedFile:
+    snapshot = snapshot_date(path)
+    frame = read_csv(path, REQUIRED)
+    v = RowValidator(frame, SOURCE.name, path.name)
+    rows = pd.DataFrame(index=frame.index)
+    rows["snapshot_date"] = snapshot
+    rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
+    rows["diarienummer"] = v.text("diarienummer", "Diarienummer")
+    rows["title"] = v.text("title", "Upphandlingens titel")
+    rows["buyer_organisation"] = v.text("buyer_organisation", "Beställande organisation")
+    rows["buyer_org_number"] = v.orgnr("buyer_org_number", "Organisationsnummer för köpare")
+    rows["procurement_type"] = v.choice("procurement_type", "Upphandlingsslag", PROCUREMENT_TYPES)
+    rows["main_cpv"] = v.text("main_cpv", "Huvudsaklig CPV-kod")
+    rows["contract_start"] = v.date("contract_start", "Avtalsstart")
+    rows["contract_end"] = v.date("contract_end", "Avtalsslut", required=False)
+    ends_early = rows["contract_end"].notna() & rows["contract_start"].notna()
+    ends_early &= rows["contract_end"].where(ends_early) < rows["contract_start"].where(ends_early)
+    v.reject(ends_early, "'Avtalsslut' is before 'Avtalsstart'")
+    rows["workers"] = v.integer("workers", "Beräknat antal arbetstagare", low=0)
+    rows["social_level"] = v.integer("social_level", "Social hänsyn nivå", low=0, high=4)
+    rows["required_places"] = v.integer("required_places", "Antal krävda platser", low=0)
+    rows["target_groups"] = v.text("target_groups", "Målgrupper")
+    rows["supplier_org_number"] = v.orgnr(
+        "supplier_org_number", "Leverantör organisationsnummer", required=False
+    )
+    rows["supplier_name"] = v.text("supplier_name", "Leverantör namn")
+    area = frame["execution_area"].str.zfill(2).where(frame["execution_area"] != "", None)
+    v.reject(
+        area.notna() & ~area.isin(STADSOMRADEN),
+        frame["execution_area"].map(
+            lambda a: f"'Utförandeområde' is not a stadsområde 01–04: {a!r}"
+        ),
+    )
+    rows["execution_area"] = area
+    return v.result(rows)
+
+
+SOURCE = Source(
+    name="avtalsregister",
+    table="avtalsregister__contracts",
+    patterns=("*.csv",),
+    parse=parse,
+    columns=COLUMNS,
+)

@@ -1,0 +1,82 @@
+"""The contract every loader fulfils: a source's folder, files and table, and what parsing a file
+returns (good rows, rejected rows with reasons) or raises (the file refused)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+REJECTED_COLUMNS = ["source", "file_name", "row_number", "reason", "raw_values"]
+
+
+class FileRefused(Exception):
+    """The whole file does not fit its contract and is left out."""
+
+    def __init__(self, file_name: str, reason: str):
+        super().__init__(f"{file_name}: {reason}")
+        self.file_name = file_name
+        self.reason = reason
+
+
+@dataclass
+class LoadContext:
+    """What a loader needs besides the file: the pseudonymisation key."""
+
+    pseudonym_key: bytes
+
+
+@dataclass
+class ParsedFile:
+    """A loaded file: rows that fit the contract, and the rejected ones with their reasons."""
+
+    rows: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """One folder of `data/raw/`: its files, its warehouse table and how to parse a file.
+
+    `parse_many`, when a loader has it, parses several files in one go (their rows validated
+    together, then split by file): a source of many small files, such as the suppliers'
+    quarterly reports, then pays pandas' fixed cost per operation once, not once per file."""
+
+    name: str
+    table: str
+    patterns: tuple[str, ...]
+    parse: Callable[[Path, LoadContext], ParsedFile]
+    columns: dict[str, str] = field(default_factory=dict)  # output column -> duckdb type
+    parse_many: Callable[[list[Path], LoadContext], dict[str, ParsedFile | FileRefused]] | None = (
+        None
+    )
+
+    def files(self, raw_dir: Path) -> list[Path]:
+        folder = raw_dir / self.name
+        if not folder.is_dir():
+            return []
+        found = {p for pattern in self.patterns for p in folder.glob(pattern) if p.is_file()}
+        # Newest file = last in file-name order (spec): keep that order everywhere.
+        return sorted(found, key=lambda p: p.name)
+
+
+def empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame(columns=REJECTED_COLUMNS)
+
+
+def split_by_file(parsed: ParsedFile, files: pd.Series, names: list[str]) -> dict[str, ParsedFile]:
+    """Several files parsed together (their rows' files in `files`) as one ParsedFile each."""
+    rows = dict(tuple(parsed.rows.groupby("_file", sort=False)))
+    rejected = dict(tuple(parsed.rejected.groupby("file_name", sort=False)))
+    read = files.value_counts()
+    return {
+        name: ParsedFile(
+            rows=rows.get(name, parsed.rows.iloc[0:0]).reset_index(drop=True),
+            rejected=rejected.get(name, parsed.rejected.iloc[0:0]).reset_index(drop=True),
+            rows_read=int(read.get(name, 0)),
+        )
+        for name in names
+    }

@@ -1,0 +1,171 @@
+"""Reading the deliveries: Swedish CSV (UTF-8 or Windows-1252, `;` or `,`) and xlsx workbooks as
+text columns renamed to English, with the line a person opening the file sees."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contract import FileRefused
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, which older systems send."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _norm_header(name: object) -> str:
+    return re.sub(r"\s+", " ", str(name if name is not None else "")).strip().casefold()
+
+
+def _match_columns(
+    file_name: str, header: list[str], required: dict[str, str], optional: dict[str, str]
+) -> dict[int, str]:
+    """Map column positions to output names; refuse the file when a required column is missing."""
+    positions = {}
+    for i, h in enumerate(header):
+        positions.setdefault(_norm_header(h), i)
+    mapping: dict[int, str] = {}
+    missing = []
+    for wanted, out in {**required, **optional}.items():
+        pos = positions.get(_norm_header(wanted))
+        if pos is None:
+            if wanted in required:
+                missing.append(wanted)
+            continue
+        mapping[pos] = out
+    if missing:
+        raise FileRefused(file_name, "missing columns: " + ", ".join(repr(m) for m in missing))
+    return mapping
+
+
+def read_csv(
+    path: Path, required: dict[str, str], optional: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """A delivered CSV as text columns renamed to English, plus `_row` (the line in the file)."""
+    optional = optional or {}
+    try:
+        text = decode(path.read_bytes())
+    except OSError as e:
+        raise FileRefused(path.name, f"cannot read the file: {e}") from e
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise FileRefused(path.name, "the file is empty or has no header row")
+    # The contract says `;`; copies made by others may use `,`.
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    mapping = _match_columns(path.name, header, required, optional)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            header=0,
+            usecols=sorted(mapping),
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as e:
+        raise FileRefused(path.name, f"not a readable CSV: {e}") from e
+    frame.columns = [mapping[i] for i in sorted(mapping)]
+    frame = frame.astype(object)
+    # Line numbers as a person opening the file sees them (header is line 1). Blank lines are
+    # skipped by the parser, so recover real numbers from the text when there are any.
+    lines = text.splitlines()
+    if any(not ln.strip() for ln in lines[1:]) and not any('"' in ln for ln in lines):
+        numbers = [i + 1 for i, ln in enumerate(lines) if i > 0 and ln.strip()]
+        frame["_row"] = numbers[: len(frame)]
+    else:
+        frame["_row"] = np.arange(2, len(frame) + 2)
+    return _strip(frame)
+
+
+def cell_text(value: object) -> str:
+    if type(value) is str:  # most cells: no conversion
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(
+    path: Path,
+    required: dict[str, str],
+    optional: dict[str, str] | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """A delivered workbook (header in row 1) as text columns, plus `_row` (the sheet row)."""
+    import openpyxl
+
+    optional = optional or {}
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
+        raise FileRefused(path.name, f"not a readable xlsx workbook: {e}") from e
+    try:
+        if sheet is None:
+            ws = workbook[workbook.sheetnames[0]]
+        elif sheet in workbook.sheetnames:
+            ws = workbook[sheet]
+        else:
+            raise FileRefused(
+                path.name, f"no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
+            )
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise FileRefused(path.name, "the sheet is empty")
+        mapping = _match_columns(path.name, [cell_text(h) for h in header], required, optional)
+        cols = sorted(mapping)
+        records = []
+        numbers = []
+        for number, row in enumerate(rows, start=2):
+            values = [cell_text(row[i]) if i < len(row) else "" for i in cols]
+            if any(v.strip() for v in values):
+                records.append(values)
+                numbers.append(number)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
+    frame["_row"] = numbers
+    return _strip(frame)
+
+
+def _strip(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in frame.columns:
+        if col != "_row":
+            # object, not pandas 3's str dtype: missing values stay None, not NaN.
+            frame[col] = frame[col].fillna("").astype(str).str.strip().astype(object)
+    return frame
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_MISSING = {"", "uppgift saknas", ".."}
+
+
+def is_missing(series: pd.Series) -> pd.Series:
+    return series.str.casefold().isin(_MISSING)

@@ -1,0 +1,198 @@
+"""Row by row parsing of one delivery's text columns: each row kept or rejected with its first
+reason, vectorised over the rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .contract import REJECTED_COLUMNS, ParsedFile
+from .personnummer import canonical_personnummer, orgnr_digits, pseudonymise
+from .readers import is_missing
+
+
+class RowValidator:
+    """Parses the text columns of one file, remembering the first reason each row is rejected.
+
+    Vectorised over the rows (a file may have millions): a reason that quotes a row's value is
+    written only for the rows rejected, and a personnummer is validated once per distinct value."""
+
+    def __init__(self, frame: pd.DataFrame, source: str, file_name: str):
+        self.frame = frame
+        self.source = source
+        self.file_name = file_name
+        self.reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        self.out: dict[str, pd.Series] = {}
+
+    def reject(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if not mask.any():
+            return
+        if isinstance(reason, pd.Series):
+            self.reason[mask] = reason[mask]
+        else:
+            self.reason[mask] = reason
+
+    def reject_values(self, mask: pd.Series, values: pd.Series, reason: Callable[[object], str]):
+        """Reject the rows of `mask` with `reason(value)`, built only for those rows."""
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = values[mask].map(reason)
+
+    def text(self, col: str, label: str, required: bool = False) -> pd.Series:
+        values = self.frame[col].where(~is_missing(self.frame[col]), None)
+        if required:
+            self.reject(values.isna(), f"'{label}' is empty")
+        self.out[col] = values
+        return values
+
+    def choice(self, col: str, label: str, allowed: Iterable[str], required: bool = True):
+        allowed = list(allowed)
+        by_fold = {a.casefold(): a for a in allowed}
+        values = self.text(col, label, required=required)
+        mapped = values.str.casefold().map(by_fold)
+        if mapped.isna().all():
+            mapped = pd.Series([None] * len(values), index=values.index, dtype=object)
+        bad = values.notna() & mapped.isna()
+        names = ", ".join(allowed)
+        self.reject_values(
+            bad, values, lambda v: f"'{label}' has unknown value {v!r} (allowed: {names})"
+        )
+        self.out[col] = mapped
+        return mapped
+
+    def date(self, col: str, label: str, required: bool = True) -> pd.Series:
+        raw = self.frame[col]
+        empty = is_missing(raw)
+        text = raw.str.slice(0, 10)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        ok_form = raw.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?")
+        parsed = parsed.where(ok_form & ~empty)
+        self.reject_values(~empty & parsed.isna(), raw, lambda v: f"'{label}' is not a date: {v!r}")
+        if required:
+            self.reject(empty, f"'{label}' is empty")
+        values = parsed.dt.date.astype(object).where(parsed.notna(), None)
+        self.out[col] = values
+        return values
+
+    def month(self, col: str, label: str) -> pd.Series:
+        """`YYYY-MM` or `YYYYMM` → first day of the month."""
+        raw = self.frame[col]
+        norm = raw.str.replace(r"^(\d{4})-?(\d{2})$", r"\1-\2-01", regex=True)
+        parsed = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
+        self.reject_values(parsed.isna(), raw, lambda v: f"'{label}' is not a month: {v!r}")
+        values = parsed.dt.date.astype(object).where(parsed.notna(), None)
+        self.out[col] = values
+        return values
+
+    def integer(
+        self,
+        col: str,
+        label: str,
+        low: int | None = None,
+        high: int | None = None,
+        required: bool = True,
+    ) -> pd.Series:
+        raw = self.frame[col]
+        empty = is_missing(raw)
+        cleaned = raw.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(
+            r"[,.]0+$", "", regex=True
+        )
+        number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+")), errors="coerce")
+        self.reject_values(
+            ~empty & number.isna(), raw, lambda v: f"'{label}' is not a whole number: {v!r}"
+        )
+        if required:
+            self.reject(empty, f"'{label}' is empty")
+        if low is not None or high is not None:
+            lo = -np.inf if low is None else low
+            hi = np.inf if high is None else high
+            out_of_range = number.notna() & ((number < lo) | (number > hi))
+            bounds = f"{'' if low is None else low}–{'' if high is None else high}"
+            self.reject_values(out_of_range, raw, lambda v: f"'{label}' is outside {bounds}: {v!r}")
+        values = number.astype("Int64")
+        self.out[col] = values
+        return values
+
+    def amount(self, col: str, label: str) -> pd.Series:
+        """Amounts with decimal comma and space/no-break-space thousands separators."""
+        raw = self.frame[col]
+        cleaned = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(
+            ",", ".", regex=False
+        )
+        ok = cleaned.str.fullmatch(r"[-−]?\d+(\.\d+)?")
+        number = pd.to_numeric(cleaned.str.replace("−", "-").where(ok), errors="coerce")
+        self.reject_values(number.isna(), raw, lambda v: f"'{label}' is not an amount: {v!r}")
+        self.out[col] = number
+        return number
+
+    def orgnr(self, col: str, label: str, required: bool = True) -> pd.Series:
+        raw = self.frame[col]
+        empty = is_missing(raw)
+        digits = orgnr_digits(raw)
+        self.reject_values(
+            ~empty & digits.isna(), raw, lambda v: f"'{label}' is not an organisationsnummer: {v!r}"
+        )
+        if required:
+            self.reject(empty, f"'{label}' is empty")
+        self.out[col] = digits.where(~empty, None)
+        return self.out[col]
+
+    def personnummer(self, col: str, label: str, key: bytes) -> pd.DataFrame:
+        """Validate and pseudonymise; returns person_id, birth_year, sex. The number stays here."""
+        raw = self.frame[col]
+        # Each distinct value once; then every row takes its value's result by position.
+        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        n = len(uniques)
+        person_ids = np.full(n, None, dtype=object)
+        years = np.full(n, None, dtype=object)
+        sexes = np.full(n, None, dtype=object)
+        errors = np.full(n, None, dtype=object)
+        for i, value in enumerate(uniques):
+            try:
+                digits, birth, sex = canonical_personnummer(value)
+                person_ids[i], years[i], sexes[i] = pseudonymise(digits, key), birth.year, sex
+            except ValueError as e:
+                errors[i] = f"'{label}' is not a valid personnummer: {e}"
+        error = pd.Series(errors[codes], index=raw.index, dtype=object)
+        self.reject(error.notna(), error)
+        by_row = {"person_id": person_ids, "birth_year": years, "sex": sexes}
+        frame = pd.DataFrame({k: pd.Series(v[codes], index=raw.index) for k, v in by_row.items()})
+        frame["birth_year"] = frame["birth_year"].astype("Int64")
+        return frame
+
+    def result(self, rows: pd.DataFrame, redact: Iterable[str] = ()) -> ParsedFile:
+        """Split into good rows (with `_file`, `_row`) and rejected rows.
+
+        `redact` names raw columns that hold personal numbers: they are not kept in the
+        rejected rows, so a personnummer never enters the warehouse, not even a bad one."""
+        bad = self.reason.notna()
+        good = rows.loc[~bad].copy()
+        # Several files validated together carry each row's file in `_file` (parse_many).
+        by_row = "_file" in self.frame.columns
+        good["_file"] = self.frame.loc[~bad, "_file"] if by_row else self.file_name
+        good["_row"] = self.frame.loc[~bad, "_row"].astype("int64")
+        redact = set(redact)
+        raw_cols = [c for c in self.frame.columns if c not in ("_row", "_file", *redact)]
+        raw_values = [
+            json.dumps(dict(zip(raw_cols, vals, strict=True)), ensure_ascii=False)
+            for vals in self.frame.loc[bad, raw_cols].itertuples(index=False, name=None)
+        ]
+        rejected = pd.DataFrame(
+            {
+                "source": self.source,
+                "file_name": self.frame.loc[bad, "_file"].astype(str).array
+                if by_row
+                else self.file_name,
+                "row_number": self.frame.loc[bad, "_row"].astype("int64").to_numpy(),
+                "reason": self.reason[bad].to_numpy(),
+                "raw_values": raw_values,
+            },
+            columns=REJECTED_COLUMNS,
+        )
+        return ParsedFile(
+            rows=good.reset_index(drop=True), rejected=rejected, rows_read=len(self.frame)
+        )

@@ -1,0 +1,73 @@
+"""The dbt project as assets: staging → intermediate → marts, its tests as asset checks."""
+
+import logging
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from hansyn.config import DBT_PROJECT_DIR, load_settings
+from hansyn.manifest import dbt_command, published_models
+
+log = logging.getLogger("hansyn.dbt")
+
+
+@cache
+def hansyn_dbt_project() -> DbtProject:
+    """Built once. Under `dagster dev` the manifest is parsed again when the code is reloaded;
+    anywhere else it must have been prepared (`hansyn refresh` and the tests prepare it)."""
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=load_settings().dbt_target_dir,
+    )
+    project.prepare_if_dev()
+    return project
+
+
+class HansynTranslator(DagsterDbtTranslator):
+    """A dbt source is the asset that writes it: `raw.<table>` the source's ingestion asset,
+    `audit.<table>` the audit table of the same key; models are grouped by folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["identifier"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return fqn[1] if len(fqn) > 2 else "transform"
+
+
+@dbt_assets(manifest=hansyn_dbt_project().manifest_path, dagster_dbt_translator=HansynTranslator())
+def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    # raise_on_error (the default) fails this step when a test marked error fails, so the
+    # publish asset downstream does not run: nothing new is published.
+    # dbt's profile reads the warehouse path from the environment: pass the settings' path on.
+    settings = load_settings()
+    os.environ["HANSYN_WAREHOUSE"] = str(settings.warehouse)
+    # A stable target folder keeps dbt's partial parsing between nightly runs.
+    target = settings.dbt_target_dir / "build"
+    # Unit tests check the SQL on fixed inputs, not the night's data: they run in CI
+    # (tests/test_dbt_unit_tests.py), not every night (they were a third of dbt's time).
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    for event in dbt.cli(args, context=context, target_path=target).stream():
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            log.warning(
+                "dbt test failed: %s on %s",
+                event.check_name,
+                event.asset_key.to_user_string() if event.asset_key else "",
+            )
+        yield event
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=hansyn_dbt_project(), dbt_executable=dbt_command())
+
+
+PUBLISHED_TABLES = published_models(hansyn_dbt_project().manifest_path)

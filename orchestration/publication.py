@@ -1,0 +1,28 @@
+"""The publish asset: runs only when ingestion and every dbt model and blocking test succeeded."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from hansyn.config import load_settings
+from hansyn.publishing.swap import publish
+
+from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets
+
+
+@dg.asset(
+    key="published_marts",
+    group_name="publish",
+    deps=[get_asset_key_for_model([hansyn_dbt_assets], name) for name in PUBLISHED_TABLES],
+    description="The marts as Parquet files and indikatorer.duckdb in the marts folder, swapped "
+    "in atomically. Readers of the old file are never blocked.",
+    kinds={"duckdb", "parquet"},
+)
+def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    report = publish(load_settings(), PUBLISHED_TABLES)
+    return dg.MaterializeResult(
+        metadata={
+            "marts_dir": str(report.marts_dir),
+            "tables": dg.MetadataValue.json(report.tables),
+            "unchanged": report.unchanged,
+        }
+    )

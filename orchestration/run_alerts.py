@@ -1,0 +1,105 @@
+"""A Dagster run's alert: what its event log says failed (checks, steps) and whether it
+published, joined with its load log into the message of `hansyn.alerts`, then delivered."""
+
+from __future__ import annotations
+
+import logging
+
+import dagster as dg
+
+from hansyn.alerts.delivery import deliver
+from hansyn.alerts.messages import Alert, FailedCheck, FailedStep, build_alert, run_loads
+from hansyn.config import Settings, load_settings
+
+log = logging.getLogger("hansyn.alerts")
+
+PUBLISH_ASSET = "published_marts"
+# Tag on runs whose alert the starting process sends itself (hansyn refresh), so that the
+# run-status sensors of a running daemon do not send a second one.
+ALERT_SENT_BY_TAG = "hansyn/alert_sent_by"
+STARTED_BY_TAG = "hansyn/started_by"
+
+
+def _meta_value(metadata: dict, name: str):
+    value = metadata.get(name)
+    return getattr(value, "value", value)
+
+
+def run_findings(instance, run_id: str) -> tuple[list[FailedCheck], list[FailedStep], bool]:
+    """Failed checks, failed steps and whether the marts were published, from the event log."""
+    checks: list[FailedCheck] = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        metadata = dict(evaluation.metadata or {})
+        rows = _meta_value(metadata, "rows")
+        if rows is None:
+            rows = _meta_value(metadata, "dagster_dbt/failed_row_count")
+        detail = _meta_value(metadata, "detail") or evaluation.description or "failed"
+        checks.append(
+            FailedCheck(
+                asset=evaluation.asset_key.to_user_string(),
+                check_name=evaluation.check_name,
+                detail=str(detail),
+                blocking=bool(evaluation.blocking)
+                and evaluation.severity == dg.AssetCheckSeverity.ERROR,
+                source=_meta_value(metadata, "source") or None,
+                file_name=_meta_value(metadata, "file_name") or None,
+                rows=int(rows) if isinstance(rows, int | float) else None,
+            )
+        )
+    steps: list[FailedStep] = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        error = entry.dagster_event.event_specific_data.error
+        # A failed blocking check fails its step; the check itself is reported above.
+        if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+            continue
+        first_line = error.message.strip().splitlines()[0] if error and error.message else ""
+        steps.append(FailedStep(entry.dagster_event.step_key, first_line))
+    published = any(
+        entry.dagster_event.asset_key == dg.AssetKey(PUBLISH_ASSET)
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    )
+    return checks, steps, published
+
+
+def started_by(tags: dict[str, str]) -> str | None:
+    if tags.get(STARTED_BY_TAG):
+        return tags[STARTED_BY_TAG]
+    if tags.get("dagster/schedule_name"):
+        return f"the schedule {tags['dagster/schedule_name']}"
+    if tags.get("dagster/sensor_name"):
+        return f"the sensor {tags['dagster/sensor_name']}"
+    return None
+
+
+def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Alert | None:
+    """Build and send the run's alert, if it has anything to report. Never raises."""
+    try:
+        settings = settings or load_settings()
+        try:
+            loads = run_loads(settings, run_id)
+        except Exception as e:  # a locked or broken warehouse must not hide the rest
+            log.error("alert for run %s: the load log could not be read: %r", run_id, e)
+            loads = []
+        checks, steps, published = run_findings(instance, run_id)
+        run = instance.get_run_by_id(run_id)
+        alert = build_alert(
+            run_id,
+            loads,
+            checks,
+            steps,
+            settings.alerts,
+            published=published,
+            started_by=started_by(dict(run.tags)) if run else None,
+            marts_dir=str(settings.marts_dir),
+        )
+        if alert is None:
+            log.info("run %s: nothing to report, no alert", run_id)
+            return None
+        deliver(alert, settings.alerts)
+        return alert
+    except Exception:
+        log.exception("alert for run %s could not be built", run_id)
+        return None

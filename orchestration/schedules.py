@@ -1,0 +1,22 @@
+"""The nightly job and its schedule."""
+
+import dagster as dg
+
+JOB_NAME = "nightly_refresh"
+
+# One DuckDB warehouse file allows one writer: run the steps one after another in one process.
+# External assets (the audit tables, written by the steps themselves) are not selected.
+nightly_refresh = dg.define_asset_job(
+    name=JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Load every source, build and test the dbt project, publish the marts.",
+)
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_refresh_schedule",
+    job=nightly_refresh,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/Stockholm",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
