@@ -68,7 +68,7 @@ dev: setup
 		{ [ -f $$DAGSTER_HOME/dagster.yaml ] || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
 		$(BIN)/dagster dev'
 
-# The benchmark (issue 9): full and incremental refresh, stages, peak memory and the floor at
+# The benchmark (docs/scaling.md): full and incremental refresh, stages, peak memory and the floor at
 # scales 1, 10 and 50; `make bench SCALES=1,2` for a quick run.
 SCALES ?= 1,10,50
 

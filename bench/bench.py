@@ -41,7 +41,7 @@ HANSYN = str(BIN / "hansyn")
 DBT = str(BIN / "dbt")
 STAGES = ("ingest", "validation", "dbt", "publish", "other")
 
-# The targets of issue 9 (on the 2-core machine).
+# The targets of docs/scaling.md (on the 2-core machine).
 FULL_SECONDS_MAX = 600.0
 PEAK_MB_MAX = 4096.0
 INCREMENTAL_GROWTH_MAX = 2.0  # incremental at the largest scale vs at scale 1

@@ -37,8 +37,9 @@ NEWEST_SNAPSHOT_SCOPE = "newest_snapshot"
 # Row-count baselines (suite meta `hansyn.row_count.compare_to`).
 PREVIOUS_SNAPSHOT = "previous_snapshot"
 LAST_GOOD_LOAD = "last_good_load"
-# A raw table that is reloaded from every file each night only grows; losing more than a tenth
-# of it means deliveries vanished or were refused.
+# A raw table holds the rows of every file in the folder (an unchanged file keeps its rows without
+# being parsed again), so it only grows; losing more than a tenth of it means deliveries vanished
+# or were refused.
 DEFAULT_MIN_RATIO = 0.9
 # Values never quoted in a check result or an alert: pseudonyms stand for persons.
 ALWAYS_SENSITIVE = frozenset({"person_id"})

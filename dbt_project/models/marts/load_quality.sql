@@ -54,8 +54,9 @@ current_files as (
         on load_log.source = latest_runs.source and load_log.run_id = latest_runs.run_id
 ),
 
--- Every file is read again each night: re-reading the same content with the same outcome is
--- not a new load, so a file keeps the time its content first gave this outcome.
+-- Every file in the folder gets a load-log row each night, an unchanged one as reused (not parsed
+-- again): the same content with the same outcome is not a new load, so a file keeps the time its
+-- content first gave this outcome.
 first_loads as (
     select
         source,
