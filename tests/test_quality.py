@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
+from hansyn.config import EXPECTATIONS_DIR
 from hansyn.quality.runner import (
     SuiteError,
     _typed_frame,
@@ -91,10 +94,30 @@ def test_suite_columns_are_the_loaders_columns(name):
             assert column in source.columns, (name, check.name)
 
 
-def test_suite_files_exist_for_the_existing_sources():
-    for name in ("avtalsregister", "upphandlingsmyndigheten"):
-        assert suite_path(name).exists()
-        assert load_suite(SOURCES[name]).path == suite_path(name)
+def sources_without_a_suite_file(folder: Path) -> list[str]:
+    """The sources that would be validated by the generic suite alone: no file in `folder`."""
+    return [name for name in sorted(SOURCES) if not suite_path(name, folder).is_file()]
+
+
+def test_every_source_has_its_own_suite_file_and_it_parses():
+    assert sources_without_a_suite_file(EXPECTATIONS_DIR) == []
+    # No suite file for a source that does not exist (a renamed source leaves its suite behind).
+    assert sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json")) == sorted(SOURCES)
+    for name, source in SOURCES.items():
+        data = json.loads(suite_path(name).read_text(encoding="utf-8"))
+        assert data["name"] == name
+        suite = load_suite(source)  # parse_suite raises SuiteError on a malformed suite
+        assert suite.path == suite_path(name), name
+        assert len(suite.checks) == len(data["expectations"]) > 0, name
+
+
+def test_a_missing_suite_file_is_noticed(tmp_path):
+    for path in EXPECTATIONS_DIR.glob("*.json"):
+        if path.stem != "enkat":
+            shutil.copy(path, tmp_path / path.name)
+    assert sources_without_a_suite_file(tmp_path) == ["enkat"]
+    # What the loader would silently fall back to: the generic suite, with no file behind it.
+    assert load_suite(SOURCES["enkat"], folder=tmp_path).path is None
 
 
 def test_a_source_without_a_suite_file_gets_the_generic_suite(tmp_path):
@@ -265,8 +288,8 @@ def test_last_good_load_skips_a_blocked_one():
     # A failed warning does not make a load bad: r3 (70 rows) becomes the last good one.
     con.execute(
         "insert into audit.load_log (run_id, source, file_name, file_sha256, loaded_at, "
-            "rows_read, rows_loaded, rows_rejected, status, message) values ('r3', 'upphandlingsmyndigheten', 'a.csv', 'x', "
-        "'2026-01-03 02:00', 70, 70, 0, 'loaded', '')"
+        "rows_read, rows_loaded, rows_rejected, status, message) values ('r3', "
+        "'upphandlingsmyndigheten', 'a.csv', 'x', '2026-01-03 02:00', 70, 70, 0, 'loaded', '')"
     )
     con.execute(
         "insert into audit.quality_checks values ('r3', '2026-01-03 02:00', "
