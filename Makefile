@@ -63,10 +63,13 @@ $(DUCKDB1)/.installed:
 
 duckdb1: $(DUCKDB1)/.installed
 
+# The UI and daemon on the instance `hansyn refresh` uses (DAGSTER_HOME, by default
+# .dagster_home/); dagster-dbt parses the project with the `dbt` it finds on PATH: the venv's.
 dev: setup
-	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && \
+	DAGSTER_HOME=$${DAGSTER_HOME:-$$PWD/.dagster_home} PATH="$(CURDIR)/$(BIN):$$PATH" sh -c \
+		'mkdir -p $$DAGSTER_HOME && \
 		{ [ -f $$DAGSTER_HOME/dagster.yaml ] || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
-		$(BIN)/dagster dev'
+		dagster dev $(DEV_ARGS)'
 
 # The benchmark (docs/scaling.md): full and incremental refresh, stages, peak memory and the floor at
 # scales 1, 10 and 50; `make bench SCALES=1,2` for a quick run.
