@@ -10,6 +10,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # The Dagster instance settings `hansyn refresh` and `make dev` give a new DAGSTER_HOME.
 DAGSTER_INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
@@ -24,6 +25,12 @@ class DevelopmentKeyWarning(UserWarning):
 def _path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def seeds_dir() -> Path:
+    """Where the loaders and suites read the reference lists: the dbt seeds, or a copy named
+    by HANSYN_SEEDS_DIR (tests try an edited list there; dbt reads its own seed-paths)."""
+    return _path("HANSYN_SEEDS_DIR", SEEDS_DIR)
 
 
 def _bool(name: str, default: bool) -> bool:

@@ -1,4 +1,7 @@
-"""Loader for `avtalsregister/`: full snapshots of the city's contract register, one per date."""
+"""Loader for `avtalsregister/`: full snapshots of the city's contract register, one per date.
+
+Upphandlingsslag, Social hänsyn nivå and Utförandeområde are checked against the seeds
+`procurement_types`, `social_criteria_levels` and `stadsomraden`."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source
 from .readers import read_csv
 from .validation import RowValidator
@@ -30,9 +34,6 @@ REQUIRED = {
     "Leverantör namn": "supplier_name",
     "Utförandeområde": "execution_area",
 }
-
-PROCUREMENT_TYPES = ("Tjänster", "Varor", "Byggentreprenader")
-STADSOMRADEN = ("01", "02", "03", "04")
 
 COLUMNS = {
     "snapshot_date": "date",
@@ -69,8 +70,20 @@ def snapshot_date(path: Path) -> dt.date:
         raise FileRefused(path.name, f"the file name's date is not a date: {e}") from e
 
 
+def span(codes: list[str]) -> str:
+    """`01–04` for consecutive codes, else the codes one by one (`01, 02, 05`)."""
+    numbers = [int(c) for c in codes if c.isdigit()]
+    consecutive = len(numbers) == len(codes) > 1 and numbers == list(
+        range(numbers[0], numbers[0] + len(numbers))
+    )
+    return f"{codes[0]}–{codes[-1]}" if consecutive else ", ".join(codes)
+
+
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     snapshot = snapshot_date(path)
+    levels = sorted(reference.criteria_levels())
+    areas = sorted(reference.stadsomraden())
+    allowed_areas = span(areas)
     frame = read_csv(path, REQUIRED)
     v = RowValidator(frame, SOURCE.name, path.name)
     rows = pd.DataFrame(index=frame.index)
@@ -80,7 +93,9 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows["title"] = v.text("title", "Upphandlingens titel")
     rows["buyer_organisation"] = v.text("buyer_organisation", "Beställande organisation")
     rows["buyer_org_number"] = v.orgnr("buyer_org_number", "Organisationsnummer för köpare")
-    rows["procurement_type"] = v.choice("procurement_type", "Upphandlingsslag", PROCUREMENT_TYPES)
+    rows["procurement_type"] = v.choice(
+        "procurement_type", "Upphandlingsslag", reference.procurement_types()
+    )
     rows["main_cpv"] = v.text("main_cpv", "Huvudsaklig CPV-kod")
     rows["contract_start"] = v.date("contract_start", "Avtalsstart")
     rows["contract_end"] = v.date("contract_end", "Avtalsslut", required=False)
@@ -88,7 +103,14 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     ends_early &= rows["contract_end"].where(ends_early) < rows["contract_start"].where(ends_early)
     v.reject(ends_early, "'Avtalsslut' is before 'Avtalsstart'")
     rows["workers"] = v.integer("workers", "Beräknat antal arbetstagare", low=0)
-    rows["social_level"] = v.integer("social_level", "Social hänsyn nivå", low=0, high=4)
+    rows["social_level"] = v.integer(
+        "social_level", "Social hänsyn nivå", low=levels[0], high=levels[-1]
+    )
+    v.reject_values(
+        rows["social_level"].notna() & ~rows["social_level"].isin(levels),
+        frame["social_level"],
+        lambda x: f"'Social hänsyn nivå' is not a level of social_criteria_levels: {x!r}",
+    )
     rows["required_places"] = v.integer("required_places", "Antal krävda platser", low=0)
     rows["target_groups"] = v.text("target_groups", "Målgrupper")
     rows["supplier_org_number"] = v.orgnr(
@@ -97,9 +119,9 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows["supplier_name"] = v.text("supplier_name", "Leverantör namn")
     area = frame["execution_area"].str.zfill(2).where(frame["execution_area"] != "", None)
     v.reject(
-        area.notna() & ~area.isin(STADSOMRADEN),
+        area.notna() & ~area.isin(areas),
         frame["execution_area"].map(
-            lambda a: f"'Utförandeområde' is not a stadsområde 01–04: {a!r}"
+            lambda a: f"'Utförandeområde' is not a stadsområde {allowed_areas}: {a!r}"
         ),
     )
     rows["execution_area"] = area
@@ -112,4 +134,5 @@ SOURCE = Source(
     patterns=("*.csv",),
     parse=parse,
     columns=COLUMNS,
+    seeds=("procurement_types", "social_criteria_levels", "stadsomraden"),
 )

@@ -43,7 +43,11 @@ class Source:
 
     `parse_many`, when a loader has it, parses several files in one go (their rows validated
     together, then split by file): a source of many small files, such as the suppliers'
-    quarterly reports, then pays pandas' fixed cost per operation once, not once per file."""
+    quarterly reports, then pays pandas' fixed cost per operation once, not once per file.
+
+    `seeds` names the reference lists (dbt seeds, read through `hansyn.reference`) the loader
+    checks values against: their content is part of the parser version, so an edited list
+    parses the files already loaded again."""
 
     name: str
     table: str
@@ -53,6 +57,7 @@ class Source:
     parse_many: Callable[[list[Path], LoadContext], dict[str, ParsedFile | FileRefused]] | None = (
         None
     )
+    seeds: tuple[str, ...] = ()
 
     def files(self, raw_dir: Path) -> list[Path]:
         folder = raw_dir / self.name

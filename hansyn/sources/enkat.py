@@ -4,7 +4,8 @@ A respondent's answers are kept as one JSON object, item → answer (`{"F1": "4"
 "F3": ""}`), so that an item the project office adds to the survey (a column F10, … and a row in
 the seed `survey_items`) needs no code change; staging unpacks it. Every row keeps its file and
 line: dbt applies "the same Svars-ID twice in a wave counts once, the row from the newest file,
-last in it" from them."""
+last in it" from them. Roll is one of the seed `survey_roles`; the items F1–F9 are the export's
+columns by contract (the seed `survey_items` says what each measures)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import reference
 from .contract import LoadContext, ParsedFile, Source
 from .readers import read_csv
 from .validation import RowValidator
 
-ROLES = ("Upphandlare", "Beställare", "Leverantör", "Jobbmäklare", "Deltagare")
 CONTRACT_ITEMS = tuple(f"F{i}" for i in range(1, 10))
 # Items beyond F9 are accepted when a file has them (the office may add questions).
 EXTRA_ITEMS = tuple(f"F{i}" for i in range(10, 100))
@@ -82,7 +83,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         ~wave_ok, frame["wave"].map(lambda w: f"'Omgång' is not a wave YYYY-H1 or YYYY-H2: {w!r}")
     )
     rows["wave"] = frame["wave"].str.upper().where(wave_ok, None)
-    rows["role"] = v.choice("role", "Roll", ROLES)
+    rows["role"] = v.choice("role", "Roll", reference.survey_roles())
     rows["answers"] = _answers(v, frame, items)
     return v.result(rows)
 
@@ -93,4 +94,5 @@ SOURCE = Source(
     patterns=("*.csv",),
     parse=parse,
     columns=COLUMNS,
+    seeds=("survey_roles",),
 )

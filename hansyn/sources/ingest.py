@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .. import reference
 from ..config import Settings, pseudonym_key
 from ..warehouse import warehouse
 from . import contract, personnummer, readers, validation
@@ -63,12 +64,14 @@ class SourceReport:
 
 
 def parser_version(source: Source, key: bytes) -> str:
-    """Changes when the loader's code, the shared parsing code or the key changes."""
+    """Changes when the loader's code, the shared parsing code, the reference lists the loader
+    reads (its seeds) or the key changes."""
     digest = hashlib.sha256()
-    shared = (contract, readers, personnummer, validation)
+    shared = (contract, readers, personnummer, validation, reference)
     for module in (sys.modules[source.parse.__module__], *shared):
         digest.update(inspect.getsource(module).encode("utf-8"))
     digest.update(repr(sorted(source.columns.items())).encode("utf-8"))
+    digest.update(reference.content(source.seeds))
     digest.update(hmac.new(key, b"hansyn-key-fingerprint", hashlib.sha256).digest())
     return digest.hexdigest()[:16]
 

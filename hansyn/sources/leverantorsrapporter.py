@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source, split_by_file
 from .personnummer import canonical_personnummer
 from .readers import read_xlsx
@@ -25,8 +26,6 @@ REQUIRED = {
     "Omfattning procent": "extent_percent",
     "Rapportperiod": "report_period",
 }
-
-PLACEMENT_TYPES = ("Anställning", "Lärlingsplats", "Trainee", "Praktik", "Sysselsättning")
 
 COLUMNS = {
     "procurement_id": "varchar",
@@ -123,7 +122,7 @@ def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
     rows["person_id"] = person["person_id"]
     rows["birth_year"] = person["birth_year"]
     rows["sex"] = person["sex"]
-    rows["placement_type"] = v.choice("placement_type", "Insatstyp", PLACEMENT_TYPES)
+    rows["placement_type"] = v.choice("placement_type", "Insatstyp", reference.placement_types())
     rows["start_date"] = v.date("start_date", "Startdatum")
     rows["end_date"] = v.date("end_date", "Slutdatum", required=False)
     both = rows["start_date"].notna() & rows["end_date"].notna()
@@ -164,4 +163,5 @@ SOURCE = Source(
     parse=parse,
     columns=COLUMNS,
     parse_many=parse_many,
+    seeds=("placement_types",),
 )

@@ -1,4 +1,6 @@
-"""Loader for `malgruppsregister/`: the target-group register, one row per registration."""
+"""Loader for `malgruppsregister/`: the target-group register, one row per registration.
+
+Målgrupp is one of the seed `target_groups`."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import reference
 from .contract import LoadContext, ParsedFile, Source
 from .readers import read_csv
 from .validation import RowValidator
@@ -18,14 +21,6 @@ REQUIRED = {
     "Utskrivningsdatum": "deregistered_date",
     "Anvisad till Upphandlings-ID": "referred_procurement_id",
 }
-
-TARGET_GROUPS = (
-    "Långtidsarbetslös",
-    "Nyanländ",
-    "Ung 16–29",
-    "Person med funktionsnedsättning",
-    "Försörjningsstöd",
-)
 
 COLUMNS = {
     "person_id": "varchar",
@@ -68,7 +63,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows["person_id"] = person["person_id"]
     rows["birth_year"] = person["birth_year"]
     rows["sex"] = person["sex"]
-    rows["target_group"] = v.choice("target_group", "Målgrupp", TARGET_GROUPS)
+    rows["target_group"] = v.choice("target_group", "Målgrupp", reference.target_groups())
     area = v.text("primaromrade", "Primärområde", required=True)
     v.reject(
         area.notna() & ~frame["primaromrade"].str.fullmatch(r"\d{3}"),
@@ -93,4 +88,5 @@ SOURCE = Source(
     patterns=("*.csv", "*.CSV"),
     parse=parse,
     columns=COLUMNS,
+    seeds=("target_groups",),
 )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import DBT_PROJECT_DIR
+from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source
 from .readers import decode
 from .validation import RowValidator
@@ -41,16 +41,6 @@ _MISSING = {"", "..", "uppgift saknas"}
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def known_primaromraden(seed: Path | None = None) -> dict[str, str]:
-    """Code → name of every primärområde in the geography seed (199 included), read afresh so
-    the project office's edits count from the next load."""
-    seed = seed or DBT_PROJECT_DIR / "seeds" / "geography.csv"
-    with seed.open(encoding="utf-8") as f:
-        return {
-            r["primaromrade"].strip(): r["primaromrade_namn"].strip() for r in csv.DictReader(f)
-        }
 
 
 def measure_of(path: Path) -> str:
@@ -124,7 +114,7 @@ def _values_json(v: RowValidator, frame: pd.DataFrame, years: list[str]) -> pd.S
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     measure = measure_of(path)
     frame, years = read_export(path)
-    known = known_primaromraden()
+    known = reference.primaromraden()
     v = RowValidator(frame, SOURCE.name, path.name)
     label = frame["area_label"]
     parts = label.str.extract(_AREA.pattern)
@@ -166,4 +156,5 @@ SOURCE = Source(
     patterns=("*.csv",),
     parse=parse,
     columns=COLUMNS,
+    seeds=("geography",),
 )

@@ -3,7 +3,7 @@
 with
 
 dimensions as (
-    select unnest(['förståelse', 'förtroende', 'engagemang']) as dimension
+    select dimension from {{ ref('survey_dimensions') }}
 ),
 
 items as (
