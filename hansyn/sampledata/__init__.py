@@ -6,25 +6,26 @@ import random
 from pathlib import Path
 
 from . import (
-    avtalsregister,
-    enkat,
-    ersattningar,
-    leverantorsrapporter,
-    malgruppsregister,
-    omradesstatistik,
-    upphandlingsmyndigheten,
+    sample_avtalsregister,
+    sample_enkat,
+    sample_ersattningar,
+    sample_leverantorsrapporter,
+    sample_malgruppsregister,
+    sample_omradesstatistik,
+    sample_upphandlingsmyndigheten,
 )
 from .world import World, build_world
 
-# One writer module per source folder; each has write(world, folder, rng) -> list[Path].
+# One writer module per source folder, sample_<source>.py; each has
+# write(world, folder, rng) -> list[Path].
 WRITERS = {
-    "upphandlingsmyndigheten": upphandlingsmyndigheten,
-    "avtalsregister": avtalsregister,
-    "leverantorsrapporter": leverantorsrapporter,
-    "malgruppsregister": malgruppsregister,
-    "enkat": enkat,
-    "omradesstatistik": omradesstatistik,
-    "ersattningar": ersattningar,
+    "upphandlingsmyndigheten": sample_upphandlingsmyndigheten,
+    "avtalsregister": sample_avtalsregister,
+    "leverantorsrapporter": sample_leverantorsrapporter,
+    "malgruppsregister": sample_malgruppsregister,
+    "enkat": sample_enkat,
+    "omradesstatistik": sample_omradesstatistik,
+    "ersattningar": sample_ersattningar,
 }
 
 

@@ -118,7 +118,7 @@ def write_supplier_report(folder: Path) -> list[Path]:
     placement of its newest report that has no Slutdatum, reported again."""
     import openpyxl
 
-    from .leverantorsrapporter import HEADER, SHEET, label, next_quarter
+    from .sample_leverantorsrapporter import HEADER, SHEET, label, next_quarter
 
     newest: dict[str, tuple[tuple[int, int], str]] = {}
     for path in folder.glob("rapport_*.xlsx"):
