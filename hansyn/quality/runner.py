@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import reference
 from ..config import EXPECTATIONS_DIR, Settings
 from ..sources.contract import Source
 from ..warehouse import create_audit_tables, warehouse
@@ -32,6 +33,8 @@ from ..warehouse import create_audit_tables, warehouse
 log = logging.getLogger("hansyn.quality")
 
 MIN_ROW_COUNT = "min_row_count"  # the suite parameter the runner computes
+SEED = "$seed"  # a list of values read from a dbt seed (see `load_suite`)
+SEED_TYPES = {"text": str, "integer": int}
 TABLE_SCOPE = "table"
 NEWEST_SNAPSHOT_SCOPE = "newest_snapshot"
 # Row-count baselines (suite meta `hansyn.row_count.compare_to`).
@@ -151,8 +154,35 @@ def _check_def(expectation: dict, where: str) -> CheckDef:
     )
 
 
-def parse_suite(source_name: str, data: dict, path: Path | None = None) -> Suite:
+def resolve_seeds(value: Any, where: str, seeds_dir: Path | None = None) -> Any:
+    """`value` with every `{"$seed": …, "column": …}` replaced by that seed column's values."""
+    if isinstance(value, list):
+        return [resolve_seeds(v, where, seeds_dir) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if SEED not in value:
+        return {k: resolve_seeds(v, where, seeds_dir) for k, v in value.items()}
+    unknown = set(value) - {SEED, "column", "type"}
+    if unknown or "column" not in value:
+        given = sorted(unknown) or "no column"
+        raise SuiteError(f"{where}: a {SEED} reference has 'column' and, optionally, 'type', "
+                         f"not {given}")  # fmt: skip
+    cast = SEED_TYPES.get(value.get("type", "text"))
+    if cast is None:
+        raise SuiteError(f"{where}: {SEED} type must be one of {', '.join(SEED_TYPES)}")
+    try:
+        found = reference.values(value[SEED], value["column"], seeds_dir)
+        return [cast(v) for v in found]
+    except (reference.SeedError, ValueError) as e:
+        raise SuiteError(f"{where}: {e}") from e
+
+
+def parse_suite(
+    source_name: str, data: dict, path: Path | None = None, seeds_dir: Path | None = None
+) -> Suite:
+    """A suite from its JSON; `{"$seed": …}` references are resolved here (see `load_suite`)."""
     where = str(path or source_name)
+    data = resolve_seeds(data, where, seeds_dir)
     hansyn = (data.get("meta") or {}).get("hansyn") or {}
     rule = RowCountRule(**hansyn.get("row_count", {}))
     if rule.compare_to not in (PREVIOUS_SNAPSHOT, LAST_GOOD_LOAD):
@@ -223,8 +253,22 @@ def generic_suite_data(source: Source) -> dict:
     }
 
 
-def load_suite(source: Source, folder: Path = EXPECTATIONS_DIR) -> Suite:
-    """The source's suite file, or the generic suite when it has none."""
+def load_suite(
+    source: Source, folder: Path = EXPECTATIONS_DIR, seeds_dir: Path | None = None
+) -> Suite:
+    """The source's suite file, or the generic suite when it has none.
+
+    A list of values that a dbt seed holds is not copied into the suite but named, anywhere in
+    an expectation's arguments, as the seed and its column:
+
+        "kwargs": {"column": "target_group",
+                   "value_set": {"$seed": "target_groups", "column": "target_group"}}
+
+    The reference is replaced by the column's values, in the seed's order, when the suite is
+    loaded (read through `hansyn.reference`, so from `HANSYN_SEEDS_DIR` when that is set, or
+    from `seeds_dir`); `"type": "integer"` makes them numbers (for an integer column such as
+    `social_level`), the default is `"text"`. The resolved values are part of the suite, so
+    an edited seed also changes the validation's fingerprint and the suite runs again."""
     path = suite_path(source.name, folder)
     if not path.exists():
         return parse_suite(source.name, generic_suite_data(source))
@@ -232,7 +276,7 @@ def load_suite(source: Source, folder: Path = EXPECTATIONS_DIR) -> Suite:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise SuiteError(f"{path}: not readable JSON: {e}") from e
-    return parse_suite(source.name, data, path)
+    return parse_suite(source.name, data, path, seeds_dir)
 
 
 # --- Great Expectations ----------------------------------------------------------------------
