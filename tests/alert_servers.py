@@ -136,10 +136,19 @@ def alert_env(hansyn_env, monkeypatch, smtp_server, webhook_server):
 
 
 def wait_for(condition, seconds: float = 5.0) -> bool:
-    """aiosmtpd hands a message over in its own thread: wait a moment for it."""
+    """True as soon as condition() holds; False if it still does not after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
         time.sleep(0.05)
     return condition()
+
+
+def assert_nothing_sent(mailbox: Mailbox, hook: Webhook) -> None:
+    """No alert reached either endpoint, checked at once: delivery is synchronous. smtplib's
+    send returns after the server's 250, which aiosmtpd sends after handle_DATA stored the
+    message; the webhook handler stores the post before it answers. So once the sender has
+    returned (or its process exited), whatever it sent is here already: waiting adds nothing."""
+    assert mailbox.subjects() == []
+    assert hook.posts == []

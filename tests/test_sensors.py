@@ -8,7 +8,6 @@ import json
 import os
 
 import dagster as dg
-import pytest
 
 from orchestration.run_alerts import ALERT_SENT_BY_TAG
 from orchestration.sensors import (
@@ -18,7 +17,13 @@ from orchestration.sensors import (
     raw_files_sensor,
     raw_listing,
 )
-from tests.alert_servers import alert_env, smtp_server, wait_for, webhook_server  # noqa: F401
+from tests.alert_servers import (  # noqa: F401
+    alert_env,
+    assert_nothing_sent,
+    smtp_server,
+    wait_for,
+    webhook_server,
+)
 from tests.conftest import write_text
 from tests.test_quality_e2e import AGENCY_2025, AGENCY_NO_YEAR, register
 
@@ -137,24 +142,32 @@ def _run_event(instance, run_id, event_type):
     return entry.dagster_event
 
 
-@pytest.mark.slow
-def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # noqa: F811
-    from orchestration.definitions import defs
+def source_assets(name: str):
+    """The ingestion asset of one source and its quality checks: what a run alerts about, without
+    the rest of the nightly job (the whole job is run end to end in tests/test_quality_e2e.py)."""
+    from orchestration.ingestion import ingestion_assets
+    from orchestration.quality_checks import quality_checks
 
+    asset = next(a for a in ingestion_assets if name in a.key.to_user_string())
+    checks = next(c for c in quality_checks if c.node_def.name == f"quality_checks_{name}")
+    return [asset, checks]
+
+
+def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # noqa: F811
     mailbox, hook = alert_env
     reg = hansyn_env / "raw" / "avtalsregister"
     # Two snapshots in one delivery: 10 rows, then 3 (< ceil(0.7 × 10) = 7): blocked.
     write_text(reg / "avtalsregister_2025-12-31.csv", register(*range(1, 11)))
     write_text(reg / "avtalsregister_2026-03-31.csv", register(1, 2, 3))
     with dg.DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+        result = dg.materialize(
+            source_assets("avtalsregister"),
             instance=instance,
             raise_on_error=False,
             tags={"dagster/schedule_name": "nightly_refresh_schedule"},
         )
-        assert not result.success
-        assert not (hansyn_env / "marts" / "indikatorer.duckdb").exists()
-        assert not mailbox.messages  # nothing sent until the sensor sees the run
+        assert not result.success  # the blocking check fails the run
+        assert_nothing_sent(mailbox, hook)  # nothing sent until the sensor sees the run
         run = instance.get_run_by_id(result.run_id)
         context = dg.build_run_status_sensor_context(
             sensor_name="alert_after_failed_run",
@@ -177,20 +190,15 @@ def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # 
     assert hook.posts[0]["json"]["run_id"] == result.run_id
 
 
-@pytest.mark.slow
 def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_env):  # noqa: F811
-    from orchestration.ingestion import ingestion_assets
-    from orchestration.quality_checks import quality_checks
-
     mailbox, hook = alert_env
     agency = hansyn_env / "raw" / "upphandlingsmyndigheten"
     write_text(agency / "statistik_2025.csv", AGENCY_2025)
     write_text(agency / "statistik_2024_utan_ar.csv", AGENCY_NO_YEAR)
-    asset = next(a for a in ingestion_assets if "upphandlingsmyndigheten" in a.key.to_user_string())
-    checks = next(c for c in quality_checks if "upphandlingsmyndigheten" in c.node_def.name)
+    assets = source_assets("upphandlingsmyndigheten")
 
     def run_and_sense(instance, tags=None):
-        result = dg.materialize([asset, checks], instance=instance, tags=tags or {})
+        result = dg.materialize(assets, instance=instance, tags=tags or {})
         assert result.success  # a refused file does not fail the run: the checks alone pass
         run = instance.get_run_by_id(result.run_id)
         alert_after_successful_run(
@@ -220,4 +228,4 @@ def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_en
         # A run that hansyn refresh alerts itself is left alone by the sensor.
         write_text(agency / "statistik_2023_utan_ar.csv", AGENCY_NO_YEAR)
         run_and_sense(instance, {ALERT_SENT_BY_TAG: "hansyn refresh"})
-        assert not wait_for(lambda: mailbox.messages or hook.posts, seconds=1)
+        assert_nothing_sent(mailbox, hook)
