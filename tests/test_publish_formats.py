@@ -80,3 +80,27 @@ def test_csv_select_formats_by_type():
         "timestamp '2025-03-01 02:01:30.123456' as t, 7::bigint as n)"
     ).fetchall()
     assert rows == [("1234,5", "2,25", "2025-03-01 02:01:30", 7)]
+
+
+def test_an_open_reader_keeps_its_view_and_does_not_block_the_next_publish(hansyn_env):
+    settings = load_settings()
+    _warehouse(settings.warehouse, "('A-1', 't', 1, null, null, true, null, null)")
+    publish(settings, ["sample"])
+    # An analyst's connection to the published file, open across the next publish.
+    reader = duckdb.connect(str(settings.marts_dir / "indikatorer.duckdb"), read_only=True)
+    try:
+        assert reader.execute("select count(*) from sample").fetchone() == (1,)
+        con = duckdb.connect(str(settings.warehouse))
+        con.execute(
+            "insert into marts.sample values ('A-2', 'u', 2, null, null, false, null, null)"
+        )
+        con.close()
+        assert publish(settings, ["sample"]).tables == {"sample": 2}
+        # The open connection keeps its consistent old view …
+        assert reader.execute("select count(*) from sample").fetchone() == (1,)
+    finally:
+        reader.close()
+    # … and a new connection sees the new rows.
+    con = duckdb.connect(str(settings.marts_dir / "indikatorer.duckdb"), read_only=True)
+    assert con.execute("select count(*) from sample").fetchone() == (2,)
+    con.close()

@@ -1,5 +1,6 @@
 """End to end: `hansyn refresh` on a hand-written raw folder publishes the indicator-1 tables with
-the values worked out by hand below, and a reader holding the published file never blocks it."""
+the values worked out by hand below. (That a reader holding the published file never blocks a
+publish is tested on publish() itself, in tests/test_publish_formats.py.)"""
 
 import os
 import shutil
@@ -7,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import REAL_DATA, published, write_text
@@ -158,27 +158,3 @@ def test_real_statistics_reconcile_per_city_organisation(hansyn_env):
         "5564280369": 3,
         "5560824897": 2,
     }
-
-
-def test_an_open_reader_does_not_block_a_refresh(hansyn_env):
-    from orchestration.refresh import run_refresh
-
-    raw = hansyn_env / "raw"
-    write_raw(raw)
-    assert run_refresh().published
-    db = hansyn_env / "marts" / "indikatorer.duckdb"
-    reader = duckdb.connect(str(db), read_only=True)
-    try:
-        assert reader.execute("select count(*) from bruttolista").fetchone() == (5,)
-        # A new snapshot drops Q4 from the register while the analyst's connection is open.
-        newer = NEWEST.replace(NEWEST.splitlines()[6] + "\n", "")
-        assert "Q4" not in newer
-        write_text(raw / "avtalsregister" / "avtalsregister_2025-02-28.csv", newer)
-        summary = run_refresh()
-        assert summary.published, summary.render()
-        # The open connection keeps its consistent old view …
-        assert reader.execute("select count(*) from bruttolista").fetchone() == (5,)
-    finally:
-        reader.close()
-    # … and a new connection sees the new data.
-    assert published(hansyn_env, "select count(*) from bruttolista") == [(4,)]
