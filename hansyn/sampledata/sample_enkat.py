@@ -15,11 +15,10 @@ from .formats import write_csv
 from .world import World
 
 WAVES = ["2023-H2", "2024-H1", "2024-H2", "2025-H1", "2025-H2"]
-ROLES = ["Upphandlare", "Beställare", "Leverantör", "Jobbmäklare", "Deltagare"]
 ITEMS = [f"F{i}" for i in range(1, 10)]
 HEADER = ["Svars-ID", "Omgång", "Roll", *ITEMS]
 
-# Respondents per role and wave at scale 1.
+# Respondents per role (of the seed survey_roles) and wave at scale 1.
 BASE = {"Upphandlare": 24, "Beställare": 30, "Leverantör": 14, "Jobbmäklare": 9, "Deltagare": 20}
 # Fixed small groups (not scaled), so the small-number rule always bites; 0 = not surveyed.
 SMALL = {
@@ -66,7 +65,7 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
     written = []
     for wave_no, wave in enumerate(WAVES):
         rows = []
-        for role in ROLES:
+        for role in BASE:  # the roles of the seed survey_roles that the sample city has
             n = SMALL.get((wave, role), max(6, round(BASE[role] * world.scale)))
             for _ in range(n):
                 rows.append([None, wave, role, *_respondent(rng, wave_no, role)])

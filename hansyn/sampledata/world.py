@@ -5,36 +5,28 @@ other the way the real ones do (the same people, the same contracts)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from ..config import DBT_PROJECT_DIR
+from .. import reference
 
 FIRST_YEAR = 2021
 LAST_YEAR = 2025
 TODAY = dt.date(2026, 3, 31)  # the date of the newest register snapshot
 
-CITY_BUYERS = [
-    # (org number, Beställande organisation)
-    ("2120001355", "Stadsledningskontoret"),
-    ("2120001355", "Park- och naturförvaltningen"),
-    ("2120001355", "Fastighetskontoret"),
-    ("2120001355", "Förskoleförvaltningen"),
-    ("2120001355", "Grundskoleförvaltningen"),
-    ("2120001355", "Äldre samt vård- och omsorgsförvaltningen"),
-    ("2120001355", "Stadsmiljöförvaltningen"),
-    ("2120001355", "Inköp och upphandling"),
-    ("5563533412", "Göteborgs Spårvägar AB"),
-    ("5563626794", "Göteborg Energi AB"),
-    ("5561143941", "Familjebostäder i Göteborg AB"),
-    ("5560468562", "Göteborgs Stads Bostadsaktiebolag"),
-    ("5561194878", "Göteborgs Stads Parkeringsaktiebolag"),
-    ("5560082553", "Göteborgs Hamn AB"),
-    ("5560953829", "Göteborgs Egnahems AB"),
-    ("5560824897", "Förvaltnings AB Göteborgslokaler"),
-    ("5564280369", "Göteborg & Co AB"),
+KOMMUN = "2120001355"
+# The kommun buys through its förvaltningar (Beställande organisation); each company of the
+# seed `city_organisations` buys in its own name.
+KOMMUN_UNITS = [
+    "Stadsledningskontoret",
+    "Park- och naturförvaltningen",
+    "Fastighetskontoret",
+    "Förskoleförvaltningen",
+    "Grundskoleförvaltningen",
+    "Äldre samt vård- och omsorgsförvaltningen",
+    "Stadsmiljöförvaltningen",
+    "Inköp och upphandling",
 ]
 # Buyers that share the city's name but are not the city's (left out of every indicator).
 OTHER_BUYERS = [
@@ -81,14 +73,15 @@ SUPPLIERS = [
     ("5560000068", "Transport Centrum AB"),
     ("5560000076", "Arkiv och Dokument i Göteborg AB"),
 ]
-TARGET_GROUPS = [
-    "Långtidsarbetslös",
-    "Nyanländ",
-    "Ung 16–29",
-    "Person med funktionsnedsättning",
-    "Försörjningsstöd",
-]
-PLACEMENT_TYPES = ["Anställning", "Lärlingsplats", "Trainee", "Praktik", "Sysselsättning"]
+# How common each kind of placement is in the sample city (a kind the seed `placement_types`
+# adds gets the last weight).
+PLACEMENT_WEIGHTS = [40, 10, 10, 25, 15]
+
+
+def city_buyers() -> list[tuple[str, str]]:
+    """(org number, Beställande organisation) of the city's buyers."""
+    companies = [(o, n) for o, n in reference.city_organisations().items() if o != KOMMUN]
+    return [(KOMMUN, unit) for unit in KOMMUN_UNITS] + companies
 
 
 def luhn_digit(nine_digits: str) -> str:
@@ -175,8 +168,7 @@ class World:
 
 
 def load_geography() -> list[dict[str, str]]:
-    with (DBT_PROJECT_DIR / "seeds" / "geography.csv").open(encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r["stadsomrade"]]
+    return [dict(r) for r in reference.geography() if r["stadsomrade"]]
 
 
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -213,11 +205,18 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
     world = World(seed=seed, scale=scale, geography=load_geography())
     n_contracts = max(20, round(150 * scale))
     world.snapshot_dates = [dt.date(2025, 6, 30), dt.date(2025, 12, 31), TODAY]
+    buyers = city_buyers()
+    target_groups = list(reference.target_groups())
+    areas = [*sorted(reference.stadsomraden()), None]
+    placement_types = list(reference.placement_types())
+    weights = [
+        PLACEMENT_WEIGHTS[min(i, len(PLACEMENT_WEIGHTS) - 1)] for i in range(len(placement_types))
+    ]
 
     for i in range(n_contracts):
         year = rng.randint(FIRST_YEAR, LAST_YEAR)
         city = rng.random() < 0.92
-        org, buyer = rng.choice(CITY_BUYERS if city else OTHER_BUYERS)
+        org, buyer = rng.choice(buyers if city else OTHER_BUYERS)
         kind = rng.choices(["Tjänster", "Varor", "Byggentreprenader"], [70, 15, 15])[0]
         cpv = rng.choice(
             {"Tjänster": SERVICES_CPV, "Varor": GOODS_CPV, "Byggentreprenader": WORKS_CPV}[kind]
@@ -261,10 +260,10 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
                 workers=workers,
                 social_level=level,
                 required_places=places,
-                target_groups=rng.sample(TARGET_GROUPS, k=rng.randint(1, 3)) if level else [],
+                target_groups=rng.sample(target_groups, k=rng.randint(1, 3)) if level else [],
                 supplier_org_number=supplier[0] if rng.random() > 0.05 else None,
                 supplier_name=supplier[1],
-                execution_area=rng.choice(["01", "02", "03", "04", None]),
+                execution_area=rng.choice(areas),
                 advertised=rng.random() < 0.8,
                 first_snapshot=first_snapshot,
             )
@@ -284,7 +283,7 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
             world.registrations.append(
                 Registration(
                     person=person,
-                    target_group=rng.choice(TARGET_GROUPS),
+                    target_group=rng.choice(target_groups),
                     primaromrade="199" if rng.random() < 0.03 else rng.choice(primar),
                     registered=registered,
                     deregistered=out if out < TODAY and rng.random() < 0.5 else None,
@@ -308,7 +307,7 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
                 Placement(
                     contract=contract,
                     person=person,
-                    placement_type=rng.choices(PLACEMENT_TYPES, [40, 10, 10, 25, 15])[0],
+                    placement_type=rng.choices(placement_types, weights)[0],
                     start=start,
                     end=end,
                     extent=rng.choice([25, 50, 75, 100, 100, 100]),
