@@ -53,6 +53,7 @@ class ReportDom:
     sections: dict[str, str] = field(default_factory=dict)  # id -> h2 text
     metrics: dict[str, str] = field(default_factory=dict)  # data-metric -> text
     dates: dict[str, str] = field(default_factory=dict)  # data-date -> text
+    date_labels: list[str] = field(default_factory=list)  # data-date in page order, repeats kept
     missing: list[str] = field(default_factory=list)  # tables said to be not yet published
     svgs: dict[str, int] = field(default_factory=dict)  # section id -> number of charts
     texts: dict[str, str] = field(default_factory=dict)  # section id -> its whole text
@@ -82,6 +83,7 @@ class _Reader(HTMLParser):
             self._start("metric", a["data-metric"])
         if "data-date" in a:
             self._start("date", a["data-date"])
+            self.dom.date_labels.append(a["data-date"])
         if "data-missing" in a:
             self.dom.missing.append(a["data-missing"])
 

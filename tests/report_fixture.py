@@ -77,27 +77,28 @@ TABLES = {
     """,
     "geographic_distribution": """
         create table pub.geographic_distribution (year integer, stadsomrade varchar,
-          key_year integer, distribution_key double, key_complete boolean,
-          placed_individuals bigint, expected_individuals double, deviation double,
-          placement_share double);
+          stadsomrade_namn varchar, key_year integer, distribution_key double,
+          key_complete boolean, placed_individuals bigint, expected_individuals double,
+          deviation double, placement_share double);
         insert into pub.geographic_distribution values
-          (2023, '01', 2022, 0.40, true, 10, 12.0, -2.0, 10 / 30),
-          (2023, '02', 2022, 0.20, true, 5, 6.0, -1.0, 5 / 30),
-          (2023, '03', 2022, 0.25, true, 8, 7.5, 0.5, 8 / 30),
-          (2023, '04', 2022, 0.15, true, 7, 4.5, 2.5, 7 / 30),
-          (2024, '01', 2023, 0.40, true, 16, 14.0, 2.0, 16 / 35),
-          (2024, '02', 2023, 0.20, true, 10, 7.0, 3.0, 10 / 35),
-          (2024, '03', 2023, 0.25, true, null, 8.75, null, null),
-          (2024, '04', 2023, 0.15, true, 6, 5.25, 0.75, 6 / 35);
+          (2023, '01', 'Nordost', 2022, 0.40, true, 10, 12.0, -2.0, 10 / 30),
+          (2023, '02', 'Centrum', 2022, 0.20, true, 5, 6.0, -1.0, 5 / 30),
+          (2023, '03', 'Sydväst', 2022, 0.25, true, 8, 7.5, 0.5, 8 / 30),
+          (2023, '04', 'Hisingen', 2022, 0.15, true, 7, 4.5, 2.5, 7 / 30),
+          (2024, '01', 'Nordost', 2023, 0.40, true, 16, 14.0, 2.0, 16 / 35),
+          (2024, '02', 'Centrum', 2023, 0.20, true, 10, 7.0, 3.0, 10 / 35),
+          (2024, '03', 'Sydväst', 2023, 0.25, true, null, 8.75, null, null),
+          (2024, '04', 'Hisingen', 2023, 0.15, true, 6, 5.25, 0.75, 6 / 35);
     """,
     "geographic_distribution_mellanomrade": """
         create table pub.geographic_distribution_mellanomrade (year integer,
-          mellanomrade varchar, key_year integer, distribution_key double,
-          key_complete boolean, placed_individuals bigint, expected_individuals double,
-          deviation double, placement_share double);
+          mellanomrade varchar, mellanomrade_namn varchar, key_year integer,
+          distribution_key double, key_complete boolean, placed_individuals bigint,
+          expected_individuals double, deviation double, placement_share double);
         insert into pub.geographic_distribution_mellanomrade values
-          (2024, '35', 2023, 0.10, true, 7, 3.5, 3.5, 0.2),
-          (2024, '36', 2023, 0.05, true, null, 1.75, null, null);
+          (2024, '35', 'Kungsladugård-Sanna', 2023, 0.10, true, 7, 3.5, 3.5, 0.2),
+          (2024, '36', 'Majorna-Stigberget-Masthugget', 2023, 0.05, true, null, 1.75, null,
+           null);
     """,
     "i4_stakeholder_survey": """
         create table pub.i4_stakeholder_survey (wave varchar, role varchar, dimension varchar,

@@ -1,5 +1,5 @@
-"""The indicator report (orchestration/report.py) on a hand-made published file: every figure
-worked out on paper from tests/report_fixture.py; no Dagster, no dbt."""
+"""The indicator report (hansyn/report/) on a hand-made published file: every figure worked out
+on paper from tests/report_fixture.py; no Dagster, no dbt."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import duckdb
 import pytest
 
 from hansyn.publishing.privacy import scan_html
+from hansyn.report import charts
+from hansyn.report import formatting as f
 from hansyn.report import render as r
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import TABLES, make_published
@@ -24,17 +26,36 @@ def full_report(tmp_path):
 
 
 def test_swedish_number_formats():
-    assert plain(r.fmt_int(1234567)) == "1 234 567"
-    assert plain(r.fmt_int(-180000)) == "−180 000"
-    assert r.fmt_int(0) == "0"
-    assert r.fmt_int(None) == "–"
-    assert plain(r.fmt_share(0.456)) == "46 %"
-    assert plain(r.fmt_share(16 / 35, 1)) == "45,7 %"  # 0.457142…
-    assert r.fmt_decimal(3.456, 2) == "3,46"
-    assert plain(r.fmt_sek(360000)) == "360 000 kr"
-    assert r.fmt_signed(0.75, lambda v: r.fmt_decimal(v, 1)) == "+0,8"
-    assert r.persons(None) == '<span class="pc">&lt;5</span>'
-    assert r.persons(0) == '<span class="pc">0</span>'
+    assert plain(f.fmt_int(1234567)) == "1 234 567"
+    assert plain(f.fmt_int(-180000)) == "−180 000"
+    assert f.fmt_int(0) == "0"
+    assert f.fmt_int(None) == "–"
+    assert plain(f.fmt_share(0.456)) == "46 %"
+    assert plain(f.fmt_share(16 / 35, 1)) == "45,7 %"  # 0.457142…
+    assert f.fmt_decimal(3.456, 2) == "3,46"
+    assert plain(f.fmt_sek(360000)) == "360 000 kr"
+    assert f.fmt_signed(0.75, lambda v: f.fmt_decimal(v, 1)) == "+0,8"
+    assert f.persons(None) == '<span class="pc">&lt;5</span>'
+    assert f.persons(0) == '<span class="pc">0</span>'
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (f.fmt_int(1234567), 1234567),
+        (f.fmt_int(-180000), -180000),
+        (f.fmt_decimal(-1234.5, 1), -1234.5),
+        (f.fmt_share(0.457, 1), 45.7),
+        (f.fmt_sek(360000), 360000),
+        (f.at_least(12, True), 12),
+        (f.fmt_signed(2.5, f.fmt_decimal), 2.5),
+        (f.fmt_count(None), None),
+        (f.MISSING, None),
+    ],
+)
+def test_what_the_report_writes_the_privacy_guard_reads_back(text, value):
+    # The guard reads person counts back from the HTML: the two must agree on the format.
+    assert f.parse_swedish_number(text) == value
 
 
 @pytest.mark.parametrize(
@@ -48,7 +69,7 @@ def test_swedish_number_formats():
     ],
 )
 def test_axis_scale_is_round(max_value, expected):
-    top, step = r._scale(max_value)
+    top, step = charts.scale(max_value)
     assert (pytest.approx(top), pytest.approx(step)) == expected
 
 
@@ -91,6 +112,12 @@ def test_every_figure_matches_the_tables(full_report):
     assert m["quality.duplicates"] == "1"
     assert m["quality.rows_loaded"] == "268"
     assert m["quality.rows_rejected"] == "2"
+    # The header: each date once, in this order (a dictionary would hide a repeated label).
+    assert dom.date_labels == [
+        "Senast nya data laddade",
+        "Avtalsregistrets ögonblicksbild",
+        "Tabellerna publicerade",
+    ]
     assert dom.dates["Senast nya data laddade"] == "2025-03-01 02:01"
     assert dom.dates["Avtalsregistrets ögonblicksbild"] == "2025-03-01"
     assert dom.dates["Tabellerna publicerade"] == "2025-03-01 06:00"
@@ -114,7 +141,7 @@ def test_breakdowns_trends_and_labels(full_report):
     assert "Okänt område" in i3  # area 99
     geo = plain(dom.texts["geografi"])
     assert "Karta över stadsområdena 2024" in geo
-    assert "Kungsladugård-Sanna" in geo  # mellanområde name from the seed
+    assert "35 Kungsladugård-Sanna" in geo  # mellanområde name from the published table
     # 2024 deviations +2, +3, –, +0,75: no area is below its key.
     assert "inget stadsområde ligger under nyckeln 2024" in html
     i4 = plain(dom.texts["i4"])
@@ -235,12 +262,12 @@ def test_an_incomplete_or_missing_key_is_flagged(tmp_path):
 
 
 def test_sums_over_suppressed_cells_never_show_a_small_number():
-    assert r._at_least(12, True) == "minst 12"
-    assert r._at_least(12, False) == "12"
+    assert f.at_least(12, True) == "minst 12"
+    assert f.at_least(12, False) == "12"
     # Only suppressed cells (each 1–4, together maybe more): unknown, not "<5" nor "0".
-    assert r._at_least(None, True) == "–"
-    assert r._at_least(0, True) == "–"
-    assert r._at_least(0, False) == "0"
+    assert f.at_least(None, True) == "–"
+    assert f.at_least(0, True) == "–"
+    assert f.at_least(0, False) == "0"
 
 
 def test_breakdowns_use_the_newest_year_with_something_to_show(tmp_path):
@@ -266,3 +293,35 @@ def test_a_run_that_published_nothing_new_leaves_the_report_as_it_was(tmp_path):
     again = r.write_report(db.parent)
     assert again.read_bytes() == content
     assert again.stat().st_mtime_ns == mtime
+
+
+def test_area_names_come_from_the_published_file(tmp_path):
+    # Renamed in the published tables only: the report must show the new names, whatever the
+    # repository's seeds say.
+    db = make_published(tmp_path / "indikatorer.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update geographic_distribution set stadsomrade_namn = 'Nordöst' where stadsomrade = '01'"
+    )
+    con.execute(
+        "update geographic_distribution_mellanomrade set mellanomrade_namn = 'Sanna' "
+        "where mellanomrade = '35'"
+    )
+    con.close()
+    dom = read_report(r.build_report(db, GENERATED))
+    assert "Nordöst: 20" in plain(dom.texts["i3"])  # the placements per stadsområde
+    geo = plain(dom.texts["geografi"])
+    assert "Nordöst" in geo and "Nordost" not in geo
+    assert "35 Sanna" in geo and "Kungsladugård" not in geo
+
+
+def test_the_templates_escape_what_the_tables_hold(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update process_sync set supplier_name = '<script>x</script>' where status = 'ej uppfyllt'"
+    )
+    con.close()
+    html = r.build_report(db, GENERATED)
+    assert "<script" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from ..report.formatting import PERSON_COUNT_CLASS, parse_swedish_number
+
 # The person counts of spec/indicators.md: a published value 1–4 breaks the small-number rule.
 # bruttolista and process_sync describe contracts and are exempt.
 PERSON_COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -261,7 +263,7 @@ def scan_csv(path: Path) -> list[Finding]:
 
 
 class _PersonCountCells(HTMLParser):
-    """Collects the text of elements marked class="pc" (a person count) in the report."""
+    """Collects the text of elements marked as a person count (class="pc") in the report."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -273,7 +275,7 @@ class _PersonCountCells(HTMLParser):
         classes = (dict(attrs).get("class") or "").split()
         if self.depth:
             self.depth += 1
-        elif "pc" in classes:
+        elif PERSON_COUNT_CLASS in classes:
             self.depth = 1
             self.current = []
             self.line = self.getpos()[0]
@@ -287,17 +289,6 @@ class _PersonCountCells(HTMLParser):
     def handle_data(self, data):
         if self.depth:
             self.current.append(data)
-
-
-def parse_swedish_number(text: str) -> float | None:
-    """'1 234,5' → 1234.5; anything else (–, <5, empty) → None."""
-    cleaned = re.sub(r"^minst", "", text.strip())  # "minst 12": a floor, still a count
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", cleaned).replace("−", "-").replace(",", ".")
-    cleaned = re.sub(r"(kr|%|st)$", "", cleaned)
-    try:
-        return float(cleaned)
-    except ValueError:
-        return None
 
 
 def scan_html(path: Path) -> list[Finding]:
