@@ -406,5 +406,11 @@ def test_make_docs_writes_one_static_file_and_every_column_is_described(sample, 
         actual = catalog["nodes"].get(node_id, {}).get("columns", {})
         undescribed += [f"{node['name']}.{c}" for c in actual if c.lower() not in described]
     assert undescribed == []
+    # Each published table has its page: its model node, embedded in the one file, with the
+    # columns the catalog read from the warehouse.
+    project = manifest["metadata"]["project_name"]
     for table in sample.tables:
-        assert f'"name": "{table}"' in html or table in html
+        unique_id = f"model.{project}.{table}"
+        assert manifest["nodes"][unique_id]["resource_type"] == "model", table
+        assert f'"unique_id": "{unique_id}"' in html, table
+        assert catalog["nodes"][unique_id]["columns"], table
