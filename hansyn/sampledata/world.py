@@ -92,11 +92,6 @@ def luhn_digit(nine_digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def valid_orgnr(rng: random.Random, prefix: str = "556") -> str:
-    body = prefix + "".join(rng.choice("0123456789") for _ in range(9 - len(prefix)))
-    return body + luhn_digit(body)
-
-
 @dataclass
 class Person:
     pnr12: str  # YYYYMMDDNNNN, day + 60 for a samordningsnummer

@@ -297,11 +297,3 @@ def ingest_source(
         report.rows_rejected,
     )
     return report
-
-
-def raw_folder_listing(raw_dir: Path) -> dict[str, list[str]]:
-    return {
-        p.name: sorted(f.name for f in p.iterdir() if f.is_file())
-        for p in sorted(raw_dir.iterdir())
-        if p.is_dir()
-    }
