@@ -7,9 +7,6 @@ publication and leave every published file byte for byte as it was."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,6 +20,7 @@ from tests.alert_servers import (  # noqa: F401
     webhook_server,
 )
 from tests.conftest import published, write_text
+from tests.pipeline import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -65,13 +63,6 @@ AGENCY_2024_BAD_ROWS = AGENCY_HEADER + "".join(
     [agency_row("2024", "A1"), agency_row("tjugo", "A2"), agency_row("2024", "A3"),
      agency_row("2024", "")]
 )  # fmt: skip
-
-
-def refresh() -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "hansyn"
-    return subprocess.run(
-        [str(exe), "refresh"], capture_output=True, text=True, env=os.environ.copy(), timeout=900
-    )
 
 
 def published_hashes(marts: Path) -> dict[str, str]:
@@ -132,7 +123,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
     write_text(agency / "statistik_2025.csv", AGENCY_2025)
 
     # 1. Clean data: published, no alert.
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 0, done.stdout + done.stderr
     clean = [
         ("avtalsregister", "avtalsregister_2025-12-31.csv", "loaded", 10, 10, 0, None, None),
@@ -148,7 +139,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
     # 2. The same files again: the published tables are the same, and still no alert.
     before = {t: published(hansyn_env, f"select * from {t} order by all") for t in (
         "load_quality", "bruttolista", "i1_procurement_share", "procurement_reconciliation")}  # fmt: skip
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 0, done.stdout + done.stderr
     after = {t: published(hansyn_env, f"select * from {t} order by all") for t in before}
     assert after == before
@@ -160,7 +151,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
 
     # 3. A file with a missing column: refused, reported; the rest publishes.
     write_text(agency / "statistik_2024_utan_ar.csv", AGENCY_NO_YEAR)
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 0, done.stdout + done.stderr
     refused = ("upphandlingsmyndigheten", "statistik_2024_utan_ar.csv", "refused", 0, 0, 0,
                "missing columns: 'År'", None)  # fmt: skip
@@ -177,7 +168,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
 
     # 4. A file with bad rows: 4 read, 2 rejected (line 3: year 'tjugo'; line 5: no id), 2 loaded.
     write_text(agency / "statistik_2024.csv", AGENCY_2024_BAD_ROWS)
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {r[1]: r for r in load_quality_published(hansyn_env)}
     bad = rows["statistik_2024.csv"]
@@ -205,7 +196,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
 
     # 5. The same file delivered twice: the later name is the duplicate, counted once.
     write_text(agency / "statistik_2025_kopia.csv", AGENCY_2025)
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 0, done.stdout + done.stderr
     assert load_quality_published(hansyn_env)[-1] == (
         "upphandlingsmyndigheten", "statistik_2025_kopia.csv", "duplicate", 0, 0, 0,
@@ -226,7 +217,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
     # 6. A new register snapshot whose row count collapses: 3 rows against the previous
     # snapshot's 11; at least ceil(0.7 × 11) = 8 expected. Blocking: nothing is published.
     write_text(reg / "avtalsregister_2026-04-30.csv", register(1, 2, 3))
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "NOT PUBLISHED" in done.stdout
     assert published_hashes(marts) == good
@@ -260,7 +251,7 @@ def test_one_delivery_at_a_time(alert_env, hansyn_env):  # noqa: F811
     # raw table: 10 + 11 + 12 rows of the three snapshots = 33.
     (reg / "avtalsregister_2026-04-30.csv").unlink()
     write_text(reg / "avtalsregister_2026-05-31.csv", register(*range(1, 12), 5))
-    done = refresh()
+    done = run_cli("refresh")
     assert done.returncode == 1, done.stdout + done.stderr
     assert published_hashes(marts) == good
     subject, body, post = expect_one_alert(mailbox, hook)

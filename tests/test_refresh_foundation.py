@@ -2,15 +2,13 @@
 the values worked out by hand below. (That a reader holding the published file never blocks a
 publish is tested on publish() itself, in tests/test_publish_formats.py.)"""
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REAL_DATA, published, write_text
+from tests.pipeline import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -66,13 +64,6 @@ def write_raw(raw: Path) -> None:
     write_text(raw / "avtalsregister" / "avtalsregister_2024-06-30.csv", OLDER, "cp1252")
     write_text(raw / "avtalsregister" / "avtalsregister_2025-01-31.csv", NEWEST)
     write_text(raw / "upphandlingsmyndigheten" / "statistik_2024.csv", AGENCY)
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "hansyn"
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=600
-    )
 
 
 def test_refresh_publishes_indicator_1_as_worked_out_by_hand(hansyn_env):

@@ -4,9 +4,6 @@ with the values worked out by hand below: a year without statistics, a key from 
 missing values and the small-number rule."""
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,19 +12,12 @@ import pytest
 
 from hansyn.config import DBT_PROJECT_DIR
 from tests.conftest import published, write_text
+from tests.pipeline import luhn, run_cli
 
 pytestmark = pytest.mark.slow
 
 # One primärområde carries each stadsområde's unemployed; all others are 0 (0 is a value).
 NORDOST, CENTRUM, CENTRUM_2, SYDVAST, HISINGEN = "301", "101", "102", "501", "402"
-
-
-def luhn(nine: str) -> str:
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
 
 
 def person(n: int) -> str:
@@ -95,13 +85,6 @@ def write_raw(raw: Path) -> None:
         quarter = f"{start[:4]}-Q{(int(start[5:7]) - 1) // 3 + 1}"
         ws.append(["K1", "556000-0001", person(n), "Anställning", start, None, 100, quarter])
     wb.save(raw / "leverantorsrapporter" / "rapport_5560000001.xlsx")
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "hansyn"
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=900
-    )
 
 
 def test_refresh_publishes_the_geographic_tables_as_worked_out_by_hand(hansyn_env):

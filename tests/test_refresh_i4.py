@@ -1,15 +1,11 @@
 """End to end: `hansyn refresh` on a hand-written survey folder publishes i4_stakeholder_survey
 with the values worked out by hand below."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from tests.conftest import published, write_text
+from tests.pipeline import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +27,6 @@ CORRECTION = HEADER + "U5;2024-H1;Upphandlare;4;5;Vet ej;3;3;3;;;\n"  # U5 now 4
 WAVE_2 = HEADER + "".join(
     f"U{i};2024-H2;Upphandlare;4;4;4;;;;;;\n" for i in range(1, 6)
 )  # same Svars-IDs in another wave: other respondents
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "hansyn"
-    return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=900
-    )
 
 
 def test_refresh_publishes_i4_as_worked_out_by_hand(hansyn_env):

@@ -13,19 +13,12 @@ import openpyxl
 import pytest
 
 from tests.conftest import published, write_text
+from tests.pipeline import luhn
 
 pytestmark = pytest.mark.slow
 
 KEY = b"test-key-not-secret"  # the hansyn_env fixture's HANSYN_PSEUDONYM_KEY
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def luhn(nine: str) -> str:
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
 
 
 def pnr(birth: str, serial: str) -> str:
