@@ -325,3 +325,21 @@ def test_the_templates_escape_what_the_tables_hold(tmp_path):
     html = r.build_report(db, GENERATED)
     assert "<script" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_every_template_is_shipped_with_the_package():
+    # An installed hansyn (not an editable checkout) has only the files package-data names;
+    # setuptools expands each pattern as a glob under the package, as here.
+    import tomllib
+    from pathlib import Path
+
+    root = Path(r.__file__).resolve().parents[1]  # hansyn/
+    project = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = {
+        p
+        for pattern in project["tool"]["setuptools"]["package-data"]["hansyn"]
+        for p in root.glob(pattern)
+    }
+    templates = {p for p in r.TEMPLATES.rglob("*") if p.is_file()}
+    assert r.TEMPLATES / "report.html" in templates
+    assert sorted(p.name for p in templates - shipped) == []
