@@ -11,6 +11,7 @@ file, else the row is rejected with a reason."""
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -62,10 +63,17 @@ def read_export(path: Path) -> tuple[pd.DataFrame, list[str]]:
         text = decode(path.read_bytes())
     except OSError as e:
         raise FileRefused(path.name, f"cannot read the file: {e}") from e
-    lines = text.splitlines()
-    first = lines[0] if lines else ""
+    except UnicodeError as e:
+        raise FileRefused(path.name, f"not readable as UTF-8 or Windows-1252 text: {e}") from e
+    first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    records = list(csv.reader(lines, delimiter=delimiter))
+    # Each record with the line it starts on: a quoted cell may span lines.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, starts, start = [], [], 1
+    for record in reader:
+        records.append(record)
+        starts.append(start)
+        start = reader.line_num + 1
     header_at = next(
         (i for i, r in enumerate(records[:10]) if r and _norm(r[0]) == _norm(AREA_HEADER)), None
     )
@@ -76,7 +84,7 @@ def read_export(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if not years:
         raise FileRefused(path.name, "no year columns (a column per year: 2021, 2022, …)")
     rows, numbers = [], []
-    for number, record in enumerate(records[header_at + 1 :], start=header_at + 2):
+    for number, record in zip(starts[header_at + 1 :], records[header_at + 1 :], strict=True):
         if not any(cell.strip() for cell in record):
             continue
         cells = [record[i].strip() if i < len(record) else "" for i in range(len(header))]

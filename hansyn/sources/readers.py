@@ -3,6 +3,7 @@ text columns renamed to English, with the line a person opening the file sees.""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -17,11 +18,28 @@ from .contract import FileRefused
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, which older systems send."""
+    """UTF-8 (with or without BOM), else Windows-1252, which older systems send; UTF-16 or
+    UTF-32 when a byte-order mark says so (Excel's "Unicode text"). Raises UnicodeError for
+    bytes that are none of them (a binary file, UTF-16 without a mark)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
+    if "\x00" in text:
+        raise UnicodeError("NUL bytes: not a text file (UTF-16 without a byte-order mark?)")
+    return text
+
+
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def _norm_header(name: object) -> str:
@@ -55,40 +73,65 @@ def read_csv(
     """A delivered CSV as text columns renamed to English, plus `_row` (the line in the file)."""
     optional = optional or {}
     try:
-        text = decode(path.read_bytes())
+        data = path.read_bytes()
     except OSError as e:
         raise FileRefused(path.name, f"cannot read the file: {e}") from e
+    try:
+        text = decode(data)
+    except UnicodeError as e:
+        raise FileRefused(path.name, f"not readable as UTF-8 or Windows-1252 text: {e}") from e
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise FileRefused(path.name, "the file is empty or has no header row")
     # The contract says `;`; copies made by others may use `,`.
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    header = next(csv.reader([first_line], delimiter=delimiter))
-    mapping = _match_columns(path.name, header, required, optional)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            header=0,
-            usecols=sorted(mapping),
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError) as e:
+        if '"' in text or any(not line.strip() for line in text.splitlines()[1:]):
+            frame, mapping = _read_csv_lines(path.name, text, delimiter, required, optional)
+        else:
+            # No quotes and no blank lines: record n is line n + 1, and pandas' C parser is fast.
+            header = first_line.rstrip("\r").split(delimiter)
+            mapping = _match_columns(path.name, header, required, optional)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                header=0,
+                usecols=sorted(mapping),
+                quoting=csv.QUOTE_NONE,
+                engine="c",
+            )
+            frame.columns = [mapping[i] for i in sorted(mapping)]
+            frame = frame.astype(object)
+            frame["_row"] = np.arange(2, len(frame) + 2)
+            # A line with only delimiters is as blank as an empty one.
+            values = frame.drop(columns="_row").fillna("")
+            filled = values.apply(lambda c: c.str.strip() != "").any(axis=1)
+            frame = frame[filled].reset_index(drop=True)
+    except (csv.Error, pd.errors.ParserError, ValueError) as e:
         raise FileRefused(path.name, f"not a readable CSV: {e}") from e
-    frame.columns = [mapping[i] for i in sorted(mapping)]
-    frame = frame.astype(object)
-    # Line numbers as a person opening the file sees them (header is line 1). Blank lines are
-    # skipped by the parser, so recover real numbers from the text when there are any.
-    lines = text.splitlines()
-    if any(not ln.strip() for ln in lines[1:]) and not any('"' in ln for ln in lines):
-        numbers = [i + 1 for i, ln in enumerate(lines) if i > 0 and ln.strip()]
-        frame["_row"] = numbers[: len(frame)]
-    else:
-        frame["_row"] = np.arange(2, len(frame) + 2)
     return _strip(frame)
+
+
+def _read_csv_lines(file_name, text, delimiter, required, optional):
+    """Records and the line each starts on, as a person opening the file sees it (header line
+    1): a quoted field may span lines, and blank lines are skipped but counted."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader)
+    mapping = _match_columns(file_name, header, required, optional)
+    cols = sorted(mapping)
+    records, numbers = [], []
+    start = reader.line_num + 1
+    for record in reader:
+        values = [record[i] if i < len(record) else "" for i in cols]
+        if any(v.strip() for v in values):
+            records.append(values)
+            numbers.append(start)
+        start = reader.line_num + 1
+    frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
+    frame["_row"] = numbers
+    return frame, mapping
 
 
 def cell_text(value: object) -> str:
