@@ -14,6 +14,9 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # The Dagster instance settings `hansyn refresh` and `make dev` give a new DAGSTER_HOME.
 DAGSTER_INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
+# How long a delivered file must have been left unchanged before it is loaded.
+DEFAULT_SETTLE_SECONDS = 60.0
+
 # Only for the bundled synthetic sample data: real data must come with HANSYN_PSEUDONYM_KEY.
 DEVELOPMENT_PSEUDONYM_KEY = "hansyn-development-key-for-synthetic-sample-data-only"
 
@@ -73,6 +76,9 @@ class Settings:
     # Sources whose row-count drop against the last delivery is accepted for this run (the
     # project office confirmed it): the check then warns instead of blocking publication.
     accept_row_count_drop: tuple[str, ...] = ()
+    # A file changed more recently than this may still be being written (a copy or an export
+    # in progress): it is left for the next run. The sensor waits the same minute of stillness.
+    settle_seconds: float = 0.0
 
 
 def load_settings() -> Settings:
@@ -89,6 +95,7 @@ def load_settings() -> Settings:
         pseudonym_key=(DEVELOPMENT_PSEUDONYM_KEY if is_dev else key).encode("utf-8"),
         pseudonym_key_is_development=is_dev,
         accept_row_count_drop=_list("HANSYN_ACCEPT_ROW_COUNT_DROP"),
+        settle_seconds=float(os.environ.get("HANSYN_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),

@@ -63,6 +63,9 @@ class RefreshSummary:
         ]
         for f in refused:
             lines.append(f"  REFUSED {f[0]}/{f[1]}: {f[5]}")
+        for f in self.files:
+            if f[2] == "waiting":
+                lines.append(f"  WAITING {f[0]}/{f[1]}: {f[5]}")
         if self.stage_seconds:
             lines.append(
                 "  time: "

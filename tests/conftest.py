@@ -35,6 +35,8 @@ def hansyn_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HANSYN_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("HANSYN_PSEUDONYM_KEY", "test-key-not-secret")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    # Files written by a test are loaded at once (the settle time has tests of its own).
+    monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "0")
     for name in list(os.environ):
         if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP", "HANSYN_ACCEPT", "HANSYN_DAGSTER_URL")):
             monkeypatch.delenv(name)

@@ -50,6 +50,112 @@ def _register(n: int, prefix="P") -> str:
     return HEADER + "".join(row(f"{prefix}{i}") for i in range(n))
 
 
+# --- files still being written ----------------------------------------------------------------
+
+
+def test_a_file_younger_than_the_settle_time_waits_for_the_next_run(hansyn_env, monkeypatch):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    old = write_text(folder / "avtalsregister_2025-01-31.csv", _register(10))
+    _backdate(old)
+    # An export cut at 85 %: still being written when the run starts.
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(10)[:-150])
+    monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "30")
+    settings = load_settings()
+    report = ingest_source(REGISTER, settings, "run-1")
+    assert _statuses(report) == [
+        ("avtalsregister_2025-01-31.csv", "loaded"),
+        ("avtalsregister_2025-02-28.csv", "waiting"),
+    ]
+    waiting = report.files[1]
+    assert "still being written" in waiting.message and "settle time of 30 s" in waiting.message
+    assert waiting.rows_read == waiting.rows_loaded == waiting.rows_rejected == 0
+    assert _query(settings, "select distinct _file from raw.avtalsregister__contracts") == [
+        ("avtalsregister_2025-01-31.csv",)
+    ]
+    # Once it has settled, the next run loads it (it is not "unchanged since last time").
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(11))
+    _backdate(folder / "avtalsregister_2025-02-28.csv", 60)
+    report = ingest_source(REGISTER, settings, "run-2")
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert report.files[1].rows_loaded == 11
+
+
+def test_the_default_settle_time_is_a_minute(monkeypatch):
+    monkeypatch.delenv("HANSYN_SETTLE_SECONDS", raising=False)
+    assert load_settings().settle_seconds == 60
+    monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "0.5")
+    assert load_settings().settle_seconds == 0.5
+
+
+def test_a_file_that_changes_while_it_is_read_waits(hansyn_env):
+    folder = hansyn_env / "raw" / "malgruppsregister"
+    path = write_text(folder / "mg.csv", MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n")
+    parse = TARGET_GROUPS.parse
+
+    def parse_while_the_writer_appends(p, ctx):
+        parsed = parse(p, ctx)
+        with p.open("a", encoding="utf-8") as f:
+            f.write("198506202483;Nyanländ;101;2023-01-10;;\n")
+        return parsed
+
+    source = dataclasses.replace(TARGET_GROUPS, parse=parse_while_the_writer_appends)
+    report = ingest_source(source, load_settings(), "run-1")
+    assert [f.status for f in report.files] == ["waiting"]
+    assert "changed while it was being read" in report.files[0].message
+    assert path.exists()
+
+
+# --- a refused copy never hides the real file; a loader's error refuses only its file ---------
+
+
+def test_a_refused_copy_does_not_make_the_real_file_a_duplicate(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    text = _register(5)
+    # A bad name (refused for it) with the same bytes, sorting before the real snapshot.
+    write_text(folder / "Avtalsregister 2025-11-30.csv", text)
+    write_text(folder / "avtalsregister_2025-11-30.csv", text)
+    write_text(folder / "avtalsregister_2025-11-30_kopia.csv", text)
+    settings = load_settings()
+    report = ingest_source(REGISTER, settings, "run-1")
+    assert _statuses(report) == [
+        ("Avtalsregister 2025-11-30.csv", "refused"),
+        ("avtalsregister_2025-11-30.csv", "loaded"),
+        ("avtalsregister_2025-11-30_kopia.csv", "duplicate"),
+    ]
+    assert "file name must be" in report.files[0].message
+    assert _query(settings, "select count(*) from raw.avtalsregister__contracts") == [(5,)]
+    # The next run reuses both outcomes without parsing: still the real file loaded.
+    report = ingest_source(REGISTER, settings, "run-2")
+    assert [f.status for f in report.files] == ["refused", "loaded", "duplicate"]
+    assert [f.reused for f in report.files] == [True, True, False]
+
+
+def test_a_copy_after_an_accepted_file_is_its_duplicate(hansyn_env):
+    folder = hansyn_env / "raw" / "malgruppsregister"
+    text = MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n"
+    write_text(folder / "a.csv", text)
+    write_text(folder / "b.csv", text)
+    report = ingest_source(TARGET_GROUPS, load_settings(), "run-1")
+    assert _statuses(report) == [("a.csv", "loaded"), ("b.csv", "duplicate")]
+    assert report.files[1].message == "same content as a.csv: not counted again"
+
+
+def test_an_unexpected_error_refuses_the_file_not_the_night(hansyn_env):
+    folder = hansyn_env / "raw" / "malgruppsregister"
+    write_text(folder / "a.csv", MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n")
+    write_text(folder / "b.csv", MG_HEADER + "198506202483;Nyanländ;101;2023-01-10;;\n")
+
+    def parse(path, ctx):
+        if path.name == "a.csv":
+            raise KeyError("a loader's bug")
+        return TARGET_GROUPS.parse(path, ctx)
+
+    source = dataclasses.replace(TARGET_GROUPS, parse=parse)
+    report = ingest_source(source, load_settings(), "run-1")
+    assert _statuses(report) == [("a.csv", "refused"), ("b.csv", "loaded")]
+    assert report.files[0].message == 'not readable (KeyError: "a loader\'s bug")'
+
+
 # --- bytes that are not text ---------------------------------------------------------------
 
 
@@ -83,6 +189,38 @@ def test_every_source_refuses_a_utf16_file_and_the_rest_loads(hansyn_env):
         (f,) = [f for f in report.files if f.file_name == bad.name]
         assert f.status == "refused", (name, f)
         assert f.message, name
+
+
+# --- symbolic links ---------------------------------------------------------------------------
+
+
+def test_symbolic_links_are_refused_unread(hansyn_env, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "planted.csv"
+    outside.write_text(MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n", encoding="utf-8")
+    folder = hansyn_env / "raw" / "malgruppsregister"
+    write_text(folder / "real.csv", MG_HEADER + "198506202483;Nyanländ;101;2023-01-10;;\n")
+    (folder / "link.csv").symlink_to(outside)
+    (folder / "passwd.csv").symlink_to("/etc/passwd")
+    (folder / "dangling.csv").symlink_to(folder / "gone.csv")
+    settings = load_settings()
+    report = ingest_source(TARGET_GROUPS, settings, "run-1")
+    assert _statuses(report) == [
+        ("dangling.csv", "refused"),
+        ("link.csv", "refused"),
+        ("passwd.csv", "refused"),
+        ("real.csv", "loaded"),
+    ]
+    assert all("symbolic link" in f.message for f in report.files[:3])
+    assert _query(settings, "select count(*) from raw.malgruppsregister__registrations") == [(1,)]
+
+
+def test_a_source_folder_linked_outside_the_raw_zone_is_not_read(hansyn_env, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "mg.csv").write_text(MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n")
+    (hansyn_env / "raw" / "malgruppsregister").symlink_to(elsewhere, target_is_directory=True)
+    report = ingest_source(TARGET_GROUPS, load_settings(), "run-1")
+    assert _statuses(report) == [("mg.csv", "refused")]
+    assert "outside the raw zone" in report.files[0].message
 
 
 # --- line numbers -----------------------------------------------------------------------------

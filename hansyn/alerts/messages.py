@@ -56,7 +56,7 @@ class FailedStep:
 
 @dataclass
 class Problem:
-    kind: str  # refused | duplicate | rejected_rows | check_failed | step_failed
+    kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed
     source: str | None
     file_name: str | None
     what: str
@@ -126,6 +126,8 @@ def file_problems(loads: list[FileLoad], rejected_threshold: int) -> list[Proble
             problems.append(
                 Problem("duplicate", f.source, f.file_name, f"duplicate delivery: {f.message}")
             )
+        elif f.status == "waiting":
+            problems.append(Problem("waiting", f.source, f.file_name, f"file {f.message}"))
         elif f.rows_rejected > rejected_threshold:
             problems.append(
                 Problem(
@@ -186,6 +188,8 @@ def build_alert(
         parts.append(_plural(counts["refused"], "file") + " refused")
     if counts.get("duplicate"):
         parts.append(_plural(counts["duplicate"], "duplicate file"))
+    if counts.get("waiting"):
+        parts.append(_plural(counts["waiting"], "file") + " still being written")
     if counts.get("rejected_rows"):
         rows = sum(p.rows or 0 for p in problems if p.kind == "rejected_rows")
         parts.append(f"{_plural(rows, 'row')} rejected")

@@ -155,4 +155,7 @@ def write_next_month(raw_dir: Path, seed: int = 2026) -> dict[str, list[Path]]:
         written["ersattningar"] = write_benefit_month(benefits, rng)
     if reports.is_dir():
         written["leverantorsrapporter"] = write_supplier_report(reports)
+    from . import settle
+
+    settle(path for paths in written.values() for path in paths)
     return written

@@ -63,7 +63,14 @@ class Source:
         folder = raw_dir / self.name
         if not folder.is_dir():
             return []
-        found = {p for pattern in self.patterns for p in folder.glob(pattern) if p.is_file()}
+        # Symbolic links are listed too, so that ingestion can refuse them with a message
+        # (they may point outside the raw zone).
+        found = {
+            p
+            for pattern in self.patterns
+            for p in folder.glob(pattern)
+            if p.is_symlink() or p.is_file()
+        }
         # Newest file = last in file-name order (spec): keep that order everywhere.
         return sorted(found, key=lambda p: p.name)
 

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import inspect
 import logging
+import os
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,7 +39,7 @@ class FileReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    status: str = "loaded"  # loaded | refused | duplicate
+    status: str = "loaded"  # loaded | refused | duplicate | waiting (still being written)
     message: str = ""
     reused: bool = False  # unchanged since an earlier load: not parsed again
     size: int | None = None
@@ -106,68 +108,154 @@ def parse_source(
     """Parse the new or changed files of a source.
 
     Returns the report (every file, in file-name order), the good rows of the parsed files, and
-    the names of the files whose earlier rows stay as they are."""
+    the names of the files whose earlier rows stay as they are.
+
+    A file's content counts as delivered only once a file with it has been accepted: files with
+    the same bytes are tried in name order, and the first one that loads makes the later ones
+    duplicates (a copy refused for its name never hides the real file). A symbolic link or a
+    file outside the raw zone is refused unread; a file changed within the settle time, or while
+    it was read, is left for the next run."""
     registry = registry or {}
     report = SourceReport(source=source.name, table=source.table)
     key = pseudonym_key(settings)
     ctx = LoadContext(pseudonym_key=key)
-    seen: dict[str, str] = {}
     frames, rejected, kept = [], [], []
-    to_parse: list[tuple[Path, FileReport]] = []
+    # Candidates per content, in file-name order: (path, report, registry row, stat).
+    by_content: dict[str, list[tuple[Path, FileReport, dict | None, os.stat_result]]] = {}
+    now_ns = time.time_ns()
     for path in source.files(settings.raw_dir):
+        outside = outside_raw_zone(path, settings.raw_dir)
+        if outside:
+            file_report = FileReport(source.name, path.name, "", loaded_at, status="refused")
+            file_report.message = outside
+            report.files.append(file_report)
+            log.error("%s/%s refused: %s", source.name, path.name, outside)
+            continue
         stat = path.stat()
         known = registry.get(path.name)
         unchanged_on_disk = (
             known is not None
+            and bool(known["file_sha256"])
             and known["size"] == stat.st_size
             and known["mtime_ns"] == stat.st_mtime_ns
         )
+        age = (now_ns - stat.st_mtime_ns) / 1e9
+        if not unchanged_on_disk and age < settings.settle_seconds:
+            file_report = FileReport(
+                source.name, path.name, "", loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
+            )
+            _wait(
+                source,
+                file_report,
+                f"changed {max(age, 0):.0f} s before the run, less than "
+                f"the settle time of {settings.settle_seconds:g} s (HANSYN_SETTLE_SECONDS)",
+            )
+            report.files.append(file_report)
+            continue
         sha = known["file_sha256"] if unchanged_on_disk else file_sha256(path)
         file_report = FileReport(
             source.name, path.name, sha, loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
         )
         report.files.append(file_report)
-        if sha in seen:
-            file_report.status = "duplicate"
-            file_report.message = f"same content as {seen[sha]}: not counted again"
-            log.warning("%s/%s: %s", source.name, path.name, file_report.message)
-            continue
-        seen[sha] = path.name
-        if (
-            known is not None
-            and known["file_sha256"] == sha
-            and known["parser_version"] == version
-            and known["status"] in ("loaded", "refused")
-        ):
-            for name in ("rows_read", "rows_loaded", "rows_rejected", "status", "message"):
-                setattr(file_report, name, known[name])
-            file_report.reused = True
-            if file_report.status == "loaded":
-                kept.append(path.name)
-            continue
-        to_parse.append((path, file_report))
-    # A loader that parses many files at once gets every new and changed file in one call.
-    results = {}
-    if source.parse_many is not None and len(to_parse) > 1:
-        results = source.parse_many([path for path, _ in to_parse], ctx)
-    for path, file_report in to_parse:
-        parsed = results[path.name] if results else _parse_one(source, path, ctx)
-        if isinstance(parsed, FileRefused):
-            file_report.status = "refused"
-            file_report.message = parsed.reason
-            log.error("%s/%s refused: %s", source.name, path.name, parsed.reason)
-            continue
-        file_report.rows_read = parsed.rows_read
-        file_report.rows_loaded = len(parsed.rows)
-        file_report.rows_rejected = len(parsed.rejected)
-        if file_report.rows_rejected:
-            _log_rejections(source, file_report, parsed.rejected)
-        frames.append(parsed.rows)
-        rejected.append(parsed.rejected)
+        by_content.setdefault(sha, []).append((path, file_report, known, stat))
+
+    def accept(candidates, name: str) -> None:
+        for _, other, _, _ in candidates:
+            other.status = "duplicate"
+            other.message = f"same content as {name}: not counted again"
+            log.warning("%s/%s: %s", source.name, other.file_name, other.message)
+        candidates.clear()
+
+    queues = list(by_content.values())
+    while True:
+        # Unchanged files keep their outcome without being parsed; the first file of each
+        # content still undecided is parsed in this round.
+        to_parse = []
+        for queue in queues:
+            while queue:
+                path, file_report, known, _ = queue[0]
+                if not (
+                    known is not None
+                    and known["file_sha256"] == file_report.file_sha256
+                    and known["parser_version"] == version
+                    and known["status"] in ("loaded", "refused")
+                ):
+                    to_parse.append(queue)
+                    break
+                queue.pop(0)
+                for name in ("rows_read", "rows_loaded", "rows_rejected", "status", "message"):
+                    setattr(file_report, name, known[name])
+                file_report.reused = True
+                if file_report.status == "loaded":
+                    kept.append(path.name)
+                    accept(queue, path.name)
+        if not to_parse:
+            break
+        results = _parse_all(source, [queue[0][0] for queue in to_parse], ctx)
+        for queue in to_parse:
+            path, file_report, _, stat = queue.pop(0)
+            parsed = results[path.name]
+            if isinstance(parsed, FileRefused):
+                file_report.status = "refused"
+                file_report.message = parsed.reason
+                log.error("%s/%s refused: %s", source.name, path.name, parsed.reason)
+                continue
+            if _changed(path, stat):
+                _wait(source, file_report, "changed while it was being read")
+                continue
+            file_report.rows_read = parsed.rows_read
+            file_report.rows_loaded = len(parsed.rows)
+            file_report.rows_rejected = len(parsed.rejected)
+            if file_report.rows_rejected:
+                _log_rejections(source, file_report, parsed.rejected)
+            frames.append(parsed.rows)
+            rejected.append(parsed.rejected)
+            accept(queue, path.name)
     if rejected:
         report.rejected = pd.concat(rejected, ignore_index=True)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return report, rows, kept
+
+
+def outside_raw_zone(path: Path, raw_dir: Path) -> str | None:
+    """Why a listed file must not be read, or None: only regular files inside the raw zone are."""
+    if path.is_symlink():
+        return "a symbolic link, not a delivered file: only regular files in the raw zone are read"
+    try:
+        inside = path.resolve().is_relative_to(raw_dir.resolve())
+    except OSError as e:
+        return f"cannot be resolved: {e}"
+    if not inside:
+        return "lies outside the raw zone (through a linked folder): not read"
+    if not path.is_file():
+        return "not a regular file"
+    return None
+
+
+def _wait(source: Source, file_report: FileReport, why: str) -> None:
+    file_report.status = "waiting"
+    file_report.file_sha256 = ""
+    file_report.message = f"still being written ({why}): not loaded, left for the next run"
+    log.warning("%s/%s: %s", source.name, file_report.file_name, file_report.message)
+
+
+def _changed(path: Path, before: os.stat_result) -> bool:
+    try:
+        after = path.stat()
+    except OSError:
+        return True
+    return (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+
+
+def _parse_all(source: Source, paths: list[Path], ctx: LoadContext) -> dict:
+    """Each file's ParsedFile or FileRefused; a loader's unexpected error refuses the file it
+    was reading (with the error as reason), never the night."""
+    if source.parse_many is not None and len(paths) > 1:
+        try:
+            return source.parse_many(paths, ctx)
+        except Exception as e:  # one bad file among many: find it by parsing them one by one
+            log.warning("%s: parsing %d files together failed (%r)", source.name, len(paths), e)
+    return {path.name: _parse_one(source, path, ctx) for path in paths}
 
 
 def _parse_one(source: Source, path: Path, ctx: LoadContext):
@@ -175,6 +263,9 @@ def _parse_one(source: Source, path: Path, ctx: LoadContext):
         return source.parse(path, ctx)
     except FileRefused as e:
         return e
+    except Exception as e:
+        log.exception("%s/%s: unexpected error while parsing", source.name, path.name)
+        return FileRefused(path.name, f"not readable ({type(e).__name__}: {e})")
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
