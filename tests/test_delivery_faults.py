@@ -281,3 +281,74 @@ def test_the_area_statistics_count_lines_too(tmp_path):
     assert parsed.rejected["row_number"].tolist() == [6]
 
 
+# --- a register whose newest delivery is empty, header-only or gone ---------------------------
+
+
+def _checks(settings, run_id):
+    outcomes = run_quality_checks(REGISTER, settings, run_id)
+    return {o.name: o for o in outcomes}
+
+
+def _load_and_check(settings, run_id):
+    ingest_source(REGISTER, settings, run_id)
+    return _checks(settings, run_id)["row_count_vs_previous_snapshot"]
+
+
+def test_a_header_only_newest_snapshot_blocks(hansyn_env, monkeypatch):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    write_text(folder / "avtalsregister_2025-01-31.csv", _register(10, "A"))
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(10, "B"))
+    settings = load_settings()
+    assert _load_and_check(settings, "run-1").passed
+    write_text(folder / "avtalsregister_2025-03-31.csv", HEADER)
+    check = _load_and_check(settings, "run-2")
+    assert not check.passed and check.blocking
+    assert check.file_name == "avtalsregister_2025-03-31.csv"
+    assert check.detail == (
+        "avtalsregister_2025-03-31.csv has 0 rows; at least 7 expected (70% of the 10 rows of "
+        "the previous snapshot avtalsregister_2025-02-28.csv)"
+    )
+    monkeypatch.setenv("HANSYN_ACCEPT_ROW_COUNT_DROP", "avtalsregister")
+    check = _load_and_check(load_settings(), "run-3")
+    assert not check.passed and not check.blocking
+
+
+def test_an_emptied_register_folder_blocks(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    for date in ("2025-01-31", "2025-02-28"):
+        write_text(folder / f"avtalsregister_{date}.csv", _register(10, date))
+    settings = load_settings()
+    assert _load_and_check(settings, "run-1").passed
+    for path in folder.iterdir():
+        path.unlink()
+    check = _load_and_check(settings, "run-2")
+    assert not check.passed and check.blocking
+    assert check.detail.startswith(
+        "the folder avtalsregister/ holds no loaded snapshot: the raw table has 0 rows; "
+        "at least 7 expected (70% of the 10 rows of the newest snapshot "
+        "avtalsregister_2025-02-28.csv of the last good load"
+    )
+    # Still blocked the night after: the blocked load is no baseline.
+    assert not _load_and_check(settings, "run-3").passed
+
+
+def test_a_register_left_with_one_small_snapshot_blocks(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    write_text(folder / "avtalsregister_2025-01-31.csv", _register(10, "A"))
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(10, "B"))
+    settings = load_settings()
+    assert _load_and_check(settings, "run-1").passed
+    (folder / "avtalsregister_2025-01-31.csv").unlink()
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(3, "B"))
+    check = _load_and_check(settings, "run-2")
+    assert not check.passed
+    assert "of the newest snapshot avtalsregister_2025-02-28.csv of the last good load" in (
+        check.detail
+    )
+
+
+def test_a_first_header_only_snapshot_blocks_too(hansyn_env):
+    write_text(hansyn_env / "raw" / "avtalsregister" / "avtalsregister_2025-01-31.csv", HEADER)
+    check = _load_and_check(load_settings(), "run-1")
+    assert not check.passed and check.blocking
+    assert "a snapshot is never empty" in check.detail

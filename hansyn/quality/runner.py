@@ -342,13 +342,31 @@ class RowCountBaseline:
     baseline: int | None
     what: str  # the delivery the current rows are compared with, for the message
     file_name: str | None = None  # the file(s) of the current delivery, when one
+    at_least: int = 0  # a floor whatever the baseline (a snapshot is never empty)
 
     def minimum(self, ratio: float) -> int:
-        return math.ceil(ratio * self.baseline) if self.baseline else 0
+        computed = math.ceil(ratio * self.baseline) if self.baseline else 0
+        return max(computed, self.at_least)
 
 
-def snapshot_baseline(frame: pd.DataFrame, column: str) -> tuple[RowCountBaseline, pd.DataFrame]:
-    """The newest snapshot's rows against the previous snapshot's."""
+def snapshot_baseline(
+    frame: pd.DataFrame, column: str, files: list[str] | None = None
+) -> tuple[RowCountBaseline, pd.DataFrame]:
+    """The newest snapshot's rows against the previous snapshot's.
+
+    `files` are the source's loaded files in name order (the newest last), from the file
+    registry: a loaded snapshot with no rows (a header-only export) is then the newest snapshot
+    with 0 rows, not skipped in favour of the older ones. A snapshot is never empty."""
+    if files is not None:
+        if not files:
+            return RowCountBaseline(0, None, "no snapshot loaded"), frame.iloc[0:0]
+        newest_rows = frame[frame["_file"] == files[-1]]
+        if len(files) < 2:
+            only = RowCountBaseline(len(newest_rows), None, "no earlier snapshot", files[-1], 1)
+            return only, newest_rows
+        previous = int((frame["_file"] == files[-2]).sum())
+        what = f"the previous snapshot {files[-2]}"
+        return RowCountBaseline(len(newest_rows), previous, what, files[-1], 1), newest_rows
     if frame.empty:
         return RowCountBaseline(0, None, "no snapshot loaded"), frame
     counts = frame.groupby(column, sort=True).size()
@@ -371,8 +389,18 @@ def snapshot_baseline(frame: pd.DataFrame, column: str) -> tuple[RowCountBaselin
     )
 
 
-def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowCountBaseline:
-    """This load's rows against the source's last load whose blocking checks all passed."""
+def loaded_files(con, source: str) -> list[str]:
+    """The source's files that are loaded as the folder stands now, in name order."""
+    rows = con.execute(
+        "select file_name from audit.file_registry where source = ? and status = 'loaded'",
+        [source],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _last_good_run(con, source: str, run_id: str):
+    """The run id and time of the source's last load whose blocking checks all passed (before
+    any check was recorded: its latest earlier load), or None."""
     good = con.execute(
         """
         select run_id, max(checked_at) as checked_at
@@ -386,7 +414,6 @@ def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowC
         [source, run_id],
     ).fetchone()
     if good is None:
-        # Before any check was recorded: the latest earlier load stands in for the last good one.
         good = con.execute(
             """
             select run_id, max(loaded_at) from audit.load_log
@@ -395,6 +422,35 @@ def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowC
             """,
             [source, run_id],
         ).fetchone()
+    return good
+
+
+def last_good_snapshot(con, source: str, run_id: str, current: RowCountBaseline):
+    """A snapshot source with no earlier snapshot in its folder (emptied, or left with one
+    file) is compared with the newest snapshot of its last good load."""
+    good = _last_good_run(con, source, run_id)
+    if good is None:
+        return current
+    row = con.execute(
+        "select file_name, rows_loaded, loaded_at from audit.load_log "
+        "where source = ? and run_id = ? and status = 'loaded' order by file_name desc limit 1",
+        [source, good[0]],
+    ).fetchone()
+    if row is None:
+        return current
+    when = f" of {row[2]:%Y-%m-%d %H:%M}" if isinstance(row[2], dt.datetime) else ""
+    return RowCountBaseline(
+        current=current.current,
+        baseline=int(row[1]),
+        what=f"the newest snapshot {row[0]} of the last good load{when}",
+        file_name=current.file_name,
+        at_least=current.at_least if current.file_name else 1,
+    )
+
+
+def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowCountBaseline:
+    """This load's rows against the source's last load whose blocking checks all passed."""
+    good = _last_good_run(con, source, run_id)
     if good is None:
         return RowCountBaseline(current, None, "no earlier load")
     rows, loaded_at = con.execute(
@@ -466,11 +522,15 @@ def _outcome(check: CheckDef, result, suite: Suite, baseline, ratio, accepted) -
         observed = baseline.current
         file_name = baseline.file_name
         where = f"{file_name} has" if file_name else "the raw table has"
+        if baseline.current == 0 and not file_name and suite.row_count.snapshot_column:
+            where = f"the folder {suite.source}/ holds no loaded snapshot: the raw table has"
         if baseline.baseline is None:
             message = f"{where} {baseline.current} rows ({baseline.what} to compare with)"
         elif baseline.baseline == 0:
             message = f"{where} {baseline.current} rows ({baseline.what} had none)"
-        else:
+        if baseline.current < baseline.at_least and not baseline.baseline:
+            message += "; a snapshot is never empty (a failed or header-only export)"
+        if baseline.baseline:
             message = (
                 f"{where} {baseline.current} rows; at least {baseline.minimum(ratio)} expected "
                 f"({ratio:.0%} of the {baseline.baseline} rows of {baseline.what})"
@@ -523,7 +583,12 @@ def validate(
     baseline: RowCountBaseline | None = None
     frames = {TABLE_SCOPE: frame}
     if rule.compare_to == PREVIOUS_SNAPSHOT:
-        baseline, frames[NEWEST_SNAPSHOT_SCOPE] = snapshot_baseline(frame, rule.snapshot_column)
+        files = loaded_files(con, suite.source) if con is not None else None
+        baseline, frames[NEWEST_SNAPSHOT_SCOPE] = snapshot_baseline(
+            frame, rule.snapshot_column, files
+        )
+        if baseline.baseline is None and con is not None:
+            baseline = last_good_snapshot(con, suite.source, run_id, baseline)
     elif con is not None:
         baseline = last_good_load_baseline(con, suite.source, run_id, len(frame))
     else:
@@ -569,15 +634,17 @@ def record_outcomes(con, run_id: str, source: str, outcomes: list[CheckOutcome])
 
 def fingerprint(con, suite: Suite, table: str, accept_drop: bool) -> str:
     """What a validation's outcome depends on: the raw table's rows (count and an
-    order-independent sum of row hashes, computed by DuckDB), the suite, this module's code and
-    the accepted drop."""
+    order-independent sum of row hashes, computed by DuckDB), the loaded files, the suite, this
+    module's code and the accepted drop."""
     columns = [r[0] for r in con.execute(f"describe raw.{table}").fetchall()]
     row_hash = "hash(" + ", ".join(f'"{c}"' for c in columns) + ")"
     rows, total = con.execute(
         f"select count(*), coalesce(sum({row_hash}::hugeint), 0) from raw.{table}"
     ).fetchone()
     digest = hashlib.sha256()
-    for part in (str(rows), str(total), repr(suite), str(accept_drop), _code_version()):
+    # The loaded files too: a header-only file adds no row but is a delivery (a new snapshot).
+    files = ",".join(loaded_files(con, suite.source))
+    for part in (str(rows), str(total), files, repr(suite), str(accept_drop), _code_version()):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
 
