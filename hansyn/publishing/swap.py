@@ -27,6 +27,7 @@ CSV_BOM = b"\xef\xbb\xbf"
 CSV_DELIMITER = ";"
 _DECIMAL_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
 _TIMESTAMP_TYPES = ("TIMESTAMP",)
+_TEXT_TYPES = ("VARCHAR",)
 
 
 @dataclass
@@ -50,8 +51,9 @@ def _quote(name: str) -> str:
 
 def csv_select(columns: list[tuple[str, str]]) -> str:
     """The select list that writes (column, DuckDB type) pairs as Swedish Excel reads them:
-    decimal comma for fractional numbers, timestamps to the second; the rest as DuckDB writes it
-    (ISO dates, integers, true/false, NULL as an empty field)."""
+    decimal comma for fractional numbers, timestamps to the second, text that would run as a
+    formula neutralised; the rest as DuckDB writes it (ISO dates, integers, true/false, NULL as
+    an empty field)."""
     parts = []
     for name, dtype in columns:
         col = _quote(name)
@@ -60,9 +62,23 @@ def csv_select(columns: list[tuple[str, str]]) -> str:
             parts.append(f"replace(cast({col} as varchar), '.', ',') as {col}")
         elif upper.startswith(_TIMESTAMP_TYPES):
             parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
+        elif upper.startswith(_TEXT_TYPES):
+            parts.append(f"{neutralise_formula(col)} as {col}")
         else:
             parts.append(col)
     return ", ".join(parts)
+
+
+def neutralise_formula(col: str) -> str:
+    """A text cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+    carriage return and is not a number) gets a leading ' (OWASP's advice against CSV
+    injection), so that Excel shows it as text. Only the CSV: Parquet and DuckDB keep the
+    value as it is."""
+    return (
+        f"case when regexp_matches({col}, '^[=+\\-@\\t\\r]') "
+        f"and try_cast(replace({col}, ',', '.') as double) is null "
+        f"then '''' || {col} else {col} end"
+    )
 
 
 def _write_csv(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
