@@ -1,0 +1,141 @@
+{#- Indicator 2 against a comparison group: per cohort year, benefit and target group (and 'Alla'
+    over every target group), the placed persons' change in benefits minus what their cells'
+    controls changed by. The method is described in the YAML. -#}
+{%- set estimate_persons = ['matched', 'controls'] -%}
+
+with
+
+treated as (
+    select * from {{ ref('int_effect_cohorts_matched') }}
+),
+
+controls as (
+    select * from {{ ref('int_effect_controls_selected') }}
+),
+
+-- Every treated person twice: in their own target group and in 'Alla'.
+by_group as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        index_month,
+        paid_before,
+        target_group as cell_target_group,
+        change,
+        counterfactual_change,
+        effect,
+        is_matched
+    from treated
+    union all
+    select
+        cohort_year,
+        benefit_type,
+        'Alla' as target_group,
+        index_month,
+        paid_before,
+        target_group as cell_target_group,
+        change,
+        counterfactual_change,
+        effect,
+        is_matched
+    from treated
+),
+
+estimated as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        count(*) as treated,
+        count(*) filter (where is_matched) as matched,
+        avg(change) filter (where is_matched) as change_per_person,
+        avg(counterfactual_change) filter (where is_matched) as counterfactual_per_person,
+        avg(effect) filter (where is_matched) as effect_per_person,
+        -- 1.96 · sample sd / √matched, written as √(sample variance / matched) (as in i4);
+        -- NULL for fewer than two matched.
+        1.96 * sqrt(
+            var_samp(effect) filter (where is_matched) / count(*) filter (where is_matched)
+        ) as ci95_half_width
+    from by_group
+    group by cohort_year, benefit_type, target_group
+),
+
+-- The cells of the matched, and the distinct persons who are controls in any of them.
+matched_cells as (
+    select distinct
+        cohort_year,
+        benefit_type,
+        target_group,
+        index_month,
+        cell_target_group,
+        paid_before
+    from by_group
+    where is_matched
+),
+
+control_persons as (
+    select
+        matched_cells.cohort_year,
+        matched_cells.benefit_type,
+        matched_cells.target_group,
+        count(distinct controls.person_id) as controls
+    from matched_cells
+    inner join controls
+        on
+            matched_cells.benefit_type = controls.benefit_type
+            and matched_cells.index_month = controls.index_month
+            and matched_cells.cell_target_group = controls.target_group
+            and matched_cells.paid_before = controls.paid_before
+    group by matched_cells.cohort_year, matched_cells.benefit_type, matched_cells.target_group
+),
+
+counted as (
+    select
+        estimated.cohort_year,
+        estimated.benefit_type,
+        estimated.target_group,
+        estimated.treated,
+        estimated.matched,
+        coalesce(control_persons.controls, 0) as controls,
+        estimated.change_per_person as change_per_person_sek,
+        estimated.counterfactual_per_person as counterfactual_change_per_person_sek,
+        estimated.effect_per_person as effect_per_person_sek,
+        estimated.effect_per_person - estimated.ci95_half_width as effect_ci95_low,
+        estimated.effect_per_person + estimated.ci95_half_width as effect_ci95_high,
+        -2 * estimated.effect_per_person * estimated.matched as annualised_saving_sek
+    from estimated
+    left join control_persons
+        on
+            estimated.cohort_year = control_persons.cohort_year
+            and estimated.benefit_type = control_persons.benefit_type
+            and estimated.target_group = control_persons.target_group
+),
+
+-- Small-number rule: the counts 1–4 are NULL; a mean, bound or saving is NULL when the matched
+-- or the controls it is computed over are 1–4. With no matched person they are NULL already
+-- (a mean over nobody).
+final as (
+    select
+        cast(cohort_year as integer) as cohort_year,
+        cast(benefit_type as varchar) as benefit_type,
+        cast(target_group as varchar) as target_group,
+        cast({{ suppress_if_few('treated', 'treated') }} as bigint) as treated,
+        cast({{ suppress_if_few('matched', 'matched') }} as bigint) as matched,
+        cast({{ suppress_if_few('controls', 'controls') }} as bigint) as controls,
+        cast({{ suppress_if_few('change_per_person_sek', estimate_persons) }} as double)
+            as change_per_person_sek,
+        cast({{ suppress_if_few('counterfactual_change_per_person_sek', estimate_persons) }} as double)
+            as counterfactual_change_per_person_sek,
+        cast({{ suppress_if_few('effect_per_person_sek', estimate_persons) }} as double)
+            as effect_per_person_sek,
+        cast({{ suppress_if_few('effect_ci95_low', estimate_persons) }} as double)
+            as effect_ci95_low,
+        cast({{ suppress_if_few('effect_ci95_high', estimate_persons) }} as double)
+            as effect_ci95_high,
+        cast({{ suppress_if_few('annualised_saving_sek', estimate_persons) }} as double)
+            as annualised_saving_sek
+    from counted
+)
+
+select * from final
