@@ -6,20 +6,39 @@ scores as (
     select * from {{ ref('int_survey_respondents_scored') }}
 ),
 
+-- A score is answer sum / items answered. Times 232792560, the least common multiple of 1–20
+-- (a dimension has at most 20 items: tests/seeds), it is a whole number (rounding only removes
+-- the score's floating-point error), so the sums below are exact: a floating-point sum depends
+-- on the order rows are added in, and a rerun on the same answers would publish other digits.
 by_role as (
     select
         wave,
         role,
         dimension,
-        dimension_score
+        dimension_score,
+        cast(round(dimension_score * 232792560) as bigint) as score_units
     from scores
     union all
     select
         wave,
         'Alla' as role,
         dimension,
-        dimension_score
+        dimension_score,
+        cast(round(dimension_score * 232792560) as bigint) as score_units
     from scores
+),
+
+sums as (
+    select
+        wave,
+        role,
+        dimension,
+        count(*) as respondents,
+        count(*) filter (where dimension_score >= 4) as positive,
+        sum(cast(score_units as hugeint)) as units,
+        sum(cast(score_units as hugeint) * score_units) as squared_units
+    from by_role
+    group by wave, role, dimension
 ),
 
 aggregated as (
@@ -27,13 +46,18 @@ aggregated as (
         wave,
         role,
         dimension,
-        count(*) as respondents,
-        avg(dimension_score) as mean_score,
-        {{ ratio('count(*) filter (where dimension_score >= 4)', 'count(*)') }} as share_positive,
-        -- 1.96 · sample sd / √n, written as √(sample variance / n); NULL for n < 2.
-        1.96 * sqrt(var_samp(dimension_score) / count(*)) as ci95_half_width
-    from by_role
-    group by wave, role, dimension
+        respondents,
+        cast(units as double) / (cast(232792560 as double) * respondents) as mean_score,
+        {{ ratio('positive', 'respondents') }} as share_positive,
+        -- 1.96 · sample sd / √n, written as √(sample variance / n); NULL for n < 2. The sample
+        -- variance (n Σx² − (Σx)²) / (n (n − 1)), its numerator an exact whole number.
+        1.96 * sqrt(
+            cast(respondents * squared_units - units * units as double)
+            / nullif(respondents * (respondents - 1), 0)
+            / (cast(232792560 as double) * cast(232792560 as double))
+            / respondents
+        ) as ci95_half_width
+    from sums
 ),
 
 -- Small-number rule: 1–4 respondents publish no count, mean, share or interval (this also
