@@ -31,6 +31,35 @@ def dbt_command() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+_LAUNCHER = """#!{python}
+# dbt, ended with the process that started it: written by hansyn (hansyn/manifest.py).
+import ctypes, os, signal, sys
+try:  # Linux: the kernel sends SIGTERM when the parent dies (PR_SET_PDEATHSIG = 1)
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() == 1:  # the parent was gone before the line above
+    sys.exit(1)
+os.execv({dbt!r}, [{dbt!r}, *sys.argv[1:]])
+"""
+
+
+def dbt_launcher(folder: Path, dbt: str | None = None) -> Path:
+    """An executable that runs dbt (`dbt`, by default this environment's) so that it ends when
+    its parent does: a killed `hansyn refresh` or Dagster step never leaves a dbt process
+    writing to the warehouse. Written into `folder` (dbt's target folder) when it differs."""
+    dbt = dbt or dbt_command()
+    path = folder / "dbt-ended-with-parent"
+    text = _LAUNCHER.format(python=sys.executable, dbt=dbt)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        partial.chmod(0o755)
+        os.replace(partial, path)
+    return path
+
+
 def ensure_manifest(target_dir: Path) -> Path:
     """Parse the project when the manifest is missing or older than a model, seed or macro."""
     manifest = target_dir / "manifest.json"

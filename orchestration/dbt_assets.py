@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from hansyn.config import DBT_PROJECT_DIR, load_settings
-from hansyn.manifest import dbt_command, published_models
+from hansyn.manifest import dbt_command, dbt_launcher, published_models
 
 log = logging.getLogger("hansyn.dbt")
 
@@ -67,7 +67,9 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=hansyn_dbt_project(), dbt_executable=dbt_command())
+    # dbt runs as a child that ends with this process: a killed run leaves no dbt behind.
+    launcher = dbt_launcher(load_settings().dbt_target_dir, dbt_command())
+    return DbtCliResource(project_dir=hansyn_dbt_project(), dbt_executable=str(launcher))
 
 
 PUBLISHED_TABLES = published_models(hansyn_dbt_project().manifest_path)
