@@ -149,7 +149,10 @@ final as (
         {{ suppress_if_few(
             suppress_if_few(ratio('placed_individuals', 'total_placed'), 'total_placed'),
             'placed_individuals'
-        ) }} as placement_share
+        ) }} as placement_share,
+        -- Unsuppressed, for the marts' complementary suppression (never published).
+        placed_individuals as placed_count,
+        total_placed
     from computed
 )
 
@@ -164,5 +167,7 @@ select
     cast(placed_individuals as integer) as placed_individuals,
     cast(expected_individuals as double) as expected_individuals,
     cast(deviation as double) as deviation,
-    cast(placement_share as double) as placement_share
+    cast(placement_share as double) as placement_share,
+    cast(placed_count as integer) as placed_count,
+    cast(total_placed as integer) as total_placed
 from final

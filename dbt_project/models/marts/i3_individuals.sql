@@ -28,15 +28,55 @@ counted as (
     group by year
 ),
 
+-- A year whose i3_placements cells are all hidden and each 1 placement hides its placements:
+-- shown, they would give the cells away (i3_placements' relation to this table).
+unprotectable as (
+    {{ unprotectable_totals(
+        "select start_year as year, count(*) as placements,
+            count(distinct person_id) between 1 and 4 as hidden
+        from " ~ ref('int_placements_at_start') ~ "
+        group by start_year, placement_type, target_group, stadsomrade",
+        ['year'], 'placements', 'hidden'
+    ) }}
+),
+
+cells as (
+    select
+        counted.year,
+        individuals,
+        placements,
+        women,
+        men,
+        under_30,
+        individuals between 1 and 4 as individuals_hidden,
+        individuals between 1 and 4
+        or coalesce(unprotectable.parts_unprotectable, false) as placements_hidden,
+        women between 1 and 4 as women_hidden,
+        men between 1 and 4 as men_hidden,
+        under_30 between 1 and 4 as under_30_hidden
+    from counted
+    left join unprotectable on counted.year = unprotectable.year
+),
+
+-- Complementary suppression over the relations in the YAML (women + men = individuals).
+{{ complementary_suppression(
+    'cells',
+    ['year', 'individuals', 'placements', 'women', 'men', 'under_30', 'individuals_hidden',
+     'placements_hidden', 'women_hidden', 'men_hidden', 'under_30_hidden'],
+    privacy_relations(),
+    into='protected'
+) }},
+
+-- Placements are counted over the year's persons: hidden with individuals.
 final as (
     select
         year,
-        {{ suppress_if_few('individuals', 'individuals') }} as individuals,
-        {{ suppress_if_few('placements', 'individuals') }} as placements,
-        {{ suppress_if_few('women', 'women') }} as women,
-        {{ suppress_if_few('men', 'men') }} as men,
-        {{ suppress_if_few('under_30', 'under_30') }} as under_30
-    from counted
+        case when individuals_hidden then null else individuals end as individuals,
+        case when placements_hidden then null else placements end as placements,
+        case when women_hidden then null else women end as women,
+        case when men_hidden then null else men end as men,
+        case when under_30_hidden then null else under_30 end as under_30
+    from protected
 )
 
 select

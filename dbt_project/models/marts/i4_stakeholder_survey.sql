@@ -60,19 +60,43 @@ aggregated as (
     from sums
 ),
 
+cells as (
+    select
+        wave,
+        role,
+        dimension,
+        respondents,
+        mean_score,
+        share_positive,
+        ci95_half_width,
+        respondents between 1 and 4 as respondents_hidden
+    from aggregated
+),
+
+-- Complementary suppression over the relations in the YAML (the roles sum to Alla).
+{{ complementary_suppression(
+    'cells',
+    ['wave', 'role', 'dimension', 'respondents', 'mean_score', 'share_positive',
+     'ci95_half_width', 'respondents_hidden'],
+    privacy_relations(),
+    into='protected'
+) }},
+
 -- Small-number rule: 1–4 respondents publish no count, mean, share or interval (this also
--- covers "no interval when n < 2").
+-- covers "no interval when n < 2"); a complementary cell hides the same values.
 suppressed as (
     select
         wave,
         role,
         dimension,
-        {{ suppress_if_few('respondents', 'respondents') }} as respondents,
-        {{ suppress_if_few('mean_score', 'respondents') }} as mean_score,
-        {{ suppress_if_few('share_positive', 'respondents') }} as share_positive,
-        {{ suppress_if_few('mean_score - ci95_half_width', 'respondents') }} as ci95_low,
-        {{ suppress_if_few('mean_score + ci95_half_width', 'respondents') }} as ci95_high
-    from aggregated
+        case when respondents_hidden then null else respondents end as respondents,
+        case when respondents_hidden then null else mean_score end as mean_score,
+        case when respondents_hidden then null else share_positive end as share_positive,
+        case when respondents_hidden then null else mean_score - ci95_half_width end
+            as ci95_low,
+        case when respondents_hidden then null else mean_score + ci95_half_width end
+            as ci95_high
+    from protected
 ),
 
 -- The previous wave: the latest earlier wave with a row for the same role and dimension
