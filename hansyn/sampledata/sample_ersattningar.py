@@ -2,9 +2,11 @@
 
 Social services send a file a year (the oldest in Windows-1252) and, lately, one a month;
 unemployment insurance one extract for 2019–2025; the social insurance agency one for a shorter
-span, so some persons are not mature for it. Registered persons receive benefits in episodes;
-placed persons mostly before their first start and less after. Corrections come as extra rows,
-repayments as negative amounts, and a few rows are bad."""
+span, so some persons are not mature for it. Registered persons receive benefits in spells
+that end by themselves (EXIT); placed persons were more often paid before their first start,
+and the place halves what they are paid in the six months after it (the planted effect that
+i2_effect_estimates should find, while before/after alone finds more). Corrections come as
+extra rows, repayments as negative amounts, and a few rows are bad."""
 
 from __future__ import annotations
 
@@ -39,14 +41,80 @@ def months(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def _payments(world: World, rng: random.Random) -> dict[str, list[tuple[Person, dt.date, float]]]:
-    """(person, month, amount) rows per benefit, corrections and repayments included."""
-    first_start: dict[str, dt.date] = {}
+# Benefit spells end by themselves: a recipient in a spell leaves it with this chance each month,
+# and one not in a spell starts one with ENTRY (in a spell about a third of the time).
+EXIT, ENTRY = 1 / 6, 1 / 12
+# People are placed while on benefits more often than others: a placed person's draw (whether
+# they ever receive the benefit, their level, their spells) is made again, up to RETRIES times,
+# when they were not paid in the six months before their first start, unless the draw is kept
+# (KEEP_UNPAID). The choice depends on "paid before" only, which i2_effect_estimates holds equal
+# between a placed person and their controls: among the paid before (and among the others) the
+# placed persons' histories are drawn like everyone's. Persons placed later are controls of
+# earlier months and bring the selection into those months (as real ones would): the estimate
+# leans a little towards more saving than planted.
+KEEP_UNPAID, RETRIES = 0.15, 6
+# The planted effect: in the six months after the month of their first start, a placed person is
+# paid PLANTED_SHARE of what they would have been paid without the place (every row of those
+# months, corrections and repayments too).
+PLANTED_SHARE = 0.5
+BURN_IN = 36  # months simulated before a payer's span, so spells there are already under way
+
+
+def _history(rng: random.Random, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The months of one recipient's spells from `first` to `last`."""
+    paid, on = [], rng.random() < ENTRY / (ENTRY + EXIT)
+    for m in months(add_months(first, -BURN_IN), last):
+        on = rng.random() >= EXIT if on else rng.random() < ENTRY
+        if on and m >= first:
+            paid.append(m)
+    return paid
+
+
+def _draw(rng: random.Random, benefit: str, share: float, span: tuple) -> tuple[float, list]:
+    """Whether a person ever receives the benefit, at what level, and in which months."""
+    if rng.random() >= share:
+        return 0.0, []
+    low, high = LEVEL[benefit]
+    return rng.uniform(low, high), _history(rng, *span)
+
+
+def _rows(
+    rng: random.Random, person: Person, paid: list[dt.date], level: float, span: tuple
+) -> list[tuple[Person, dt.date, float]]:
+    span_first, span_last = span
+    rows = []
+    for m in paid:
+        if not span_first <= m <= span_last:
+            continue
+        amount = round(level * rng.uniform(0.9, 1.1), 2)
+        rows.append((person, m, amount))
+        if rng.random() < 0.03:  # a correction, as its own row
+            rows.append((person, m, -round(amount * rng.uniform(0.05, 0.3), 2)))
+    if paid and rng.random() < 0.05:  # a repayment of an earlier overpayment
+        m = rng.choice(paid)
+        if span_first <= m <= span_last:
+            rows.append((person, m, -round(rng.uniform(500, 3000), 2)))
+    return rows
+
+
+def first_starts(world: World) -> dict[str, dt.date]:
+    """Each placed person's first Startdatum (the index date S of indicator 2)."""
+    out: dict[str, dt.date] = {}
     for p in world.placements:
         key = p.person.pnr12
-        first_start[key] = min(first_start.get(key, p.start), p.start)
+        out[key] = min(out.get(key, p.start), p.start)
+    return out
+
+
+def _payments(
+    world: World, rng: random.Random
+) -> tuple[dict[str, list[tuple[Person, dt.date, float]]], dict[tuple[str, str], float]]:
+    """(person, month, amount) rows per benefit, corrections and repayments included, and the
+    planted effect per (personnummer, benefit): what the place changed in the after window."""
+    first_start = first_starts(world)
     registered = {r.person.pnr12: r for r in world.registrations}
     out: dict[str, list[tuple[Person, dt.date, float]]] = defaultdict(list)
+    planted: dict[tuple[str, str], float] = {}
     for person in world.people:
         reg = registered.get(person.pnr12)
         if reg is None:
@@ -55,39 +123,43 @@ def _payments(world: World, rng: random.Random) -> dict[str, list[tuple[Person, 
             reg.target_group == "Person med funktionsnedsättning"
             or dt.date(2024, 1, 1).year - person.birth.year < 30
         )
-        for benefit, (span_first, span_last) in SPANS.items():
+        start = first_start.get(person.pnr12)
+        m0 = start.replace(day=1) if start else None
+        for benefit, span in SPANS.items():
             share = SHARE[benefit] if benefit != AKT or young_or_disabled else 0.0
-            if rng.random() >= share:
+            level, paid = _draw(rng, benefit, share, span)
+            if m0 is not None:
+                before = set(months(add_months(m0, -6), add_months(m0, -1)))
+                for _ in range(RETRIES):
+                    if before & set(paid) or rng.random() < KEEP_UNPAID:
+                        break
+                    level, paid = _draw(rng, benefit, share, span)
+            if not paid:
                 continue
-            low, high = LEVEL[benefit]
-            level = rng.uniform(low, high)
-            start = first_start.get(person.pnr12)
-            if start is not None:
-                m0 = start.replace(day=1)
-                paid = [m for m in months(add_months(m0, -12), add_months(m0, -1))
-                        if rng.random() < 0.85]  # fmt: skip
-                stays = rng.random() < 0.3  # most leave the benefit after the placement
-                paid += [m for m in months(m0, add_months(m0, 12)) if stays and rng.random() < 0.7]
-            else:
-                begin = rng.choice(months(span_first, span_last))
-                paid = months(begin, add_months(begin, rng.randint(6, 36)))
-            for m in paid:
-                if not span_first <= m <= span_last:
-                    continue
-                amount = round(level * rng.uniform(0.9, 1.1), 2)
-                out[benefit].append((person, m, amount))
-                if rng.random() < 0.03:  # a correction, as its own row
-                    out[benefit].append((person, m, -round(amount * rng.uniform(0.05, 0.3), 2)))
-            if paid and rng.random() < 0.05:  # a repayment of an earlier overpayment
-                m = rng.choice(paid)
-                if span_first <= m <= span_last:
-                    out[benefit].append((person, m, -round(rng.uniform(500, 3000), 2)))
-    # Each extract's span is its first to last month: make sure both ends have a row.
-    people = [p for p in world.people if p.pnr12 in registered]
+            rows = _rows(rng, person, paid, level, span)
+            if m0 is not None:
+                after = set(months(add_months(m0, 1), add_months(m0, 6)))
+                natural = sum(a for _, m, a in rows if m in after)
+                rows = [
+                    (p, m, round(a * PLANTED_SHARE, 2) if m in after else a) for p, m, a in rows
+                ]
+                effect = sum(a for _, m, a in rows if m in after) - natural
+                planted[(person.pnr12, benefit)] = effect
+            out[benefit].extend(rows)
+    # Each extract's span is its first to last month: make sure both ends have a row (from a
+    # person never placed, so that no planted effect is disturbed).
+    people = [p for p in world.people if p.pnr12 in registered and p.pnr12 not in first_start]
     for benefit, (span_first, span_last) in SPANS.items():
         for m in (span_first, span_last):
             out[benefit].append((rng.choice(people), m, round(rng.uniform(*LEVEL[benefit]), 2)))
-    return out
+    return out, planted
+
+
+def planted_effects(world: World, seed: int) -> dict[tuple[str, str], float]:
+    """The planted effect per (personnummer YYYYMMDDNNNN, benefit) in SEK over the six months
+    after the month of the first start, as `write` plants it for this world and seed (negative:
+    less paid than without the place). Persons placed but never paid a benefit have none (0)."""
+    return _payments(world, random.Random(f"{seed}-ersattningar"))[1]
 
 
 def _bad_rows(rows: list[list[object]], rng: random.Random, month_fmt: str) -> None:
@@ -100,7 +172,7 @@ def _bad_rows(rows: list[list[object]], rng: random.Random, month_fmt: str) -> N
 
 
 def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
-    payments = _payments(world, rng)
+    payments, _ = _payments(world, rng)
     written = []
 
     # Social services: a file a year (2019–2021 from the old system in Windows-1252), then one a
