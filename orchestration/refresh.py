@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from hansyn.alerts.messages import cause_in_words
 from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
 from hansyn.warehouse import warehouse
 
-from .run_alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run
+from .run_alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run, error_chain
 
 log = logging.getLogger("hansyn.refresh")
 
@@ -154,9 +155,7 @@ def run_refresh() -> RefreshSummary:
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
-            summary.failures.append(
-                f"{event.step_key}: {error.message.strip().splitlines()[0] if error else ''}"
-            )
+            summary.failures.append(f"{event.step_key}: {cause_in_words(error_chain(error))}")
     for mat in result.asset_materializations_for_node("published_marts"):
         summary.published = True
         summary.tables = mat.metadata["tables"].value

@@ -8,7 +8,14 @@ import logging
 import dagster as dg
 
 from hansyn.alerts.delivery import deliver
-from hansyn.alerts.messages import Alert, FailedCheck, FailedStep, build_alert, run_loads
+from hansyn.alerts.messages import (
+    Alert,
+    FailedCheck,
+    FailedStep,
+    build_alert,
+    cause_in_words,
+    run_loads,
+)
 from hansyn.config import Settings, load_settings
 
 log = logging.getLogger("hansyn.alerts")
@@ -55,13 +62,21 @@ def run_findings(instance, run_id: str) -> tuple[list[FailedCheck], list[FailedS
         # A failed blocking check fails its step; the check itself is reported above.
         if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
             continue
-        first_line = error.message.strip().splitlines()[0] if error and error.message else ""
-        steps.append(FailedStep(entry.dagster_event.step_key, first_line))
+        steps.append(FailedStep(entry.dagster_event.step_key, cause_in_words(error_chain(error))))
     published = any(
         entry.dagster_event.asset_key == dg.AssetKey(PUBLISH_ASSET)
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
     )
     return checks, steps, published
+
+
+def error_chain(error) -> list[tuple[str, str]]:
+    """A Dagster error and its causes as (class name, message), outermost first."""
+    chain: list[tuple[str, str]] = []
+    while error is not None and len(chain) < 20:
+        chain.append((error.cls_name or "", error.message or ""))
+        error = error.cause or error.context
+    return chain
 
 
 def started_by(tags: dict[str, str]) -> str | None:

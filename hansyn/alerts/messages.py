@@ -15,6 +15,7 @@ otherwise be reported every night. Failed checks and failed steps are reported o
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 
 from ..config import AlertSettings, Settings
@@ -52,6 +53,53 @@ class FailedCheck:
 class FailedStep:
     step_key: str
     error: str
+
+
+# What the office can act on, recognised in an error and its causes (the text of every error in
+# the chain: a dbt step's error carries dbt's own log lines).
+_CAUSES = (
+    (
+        re.compile(r"No space left on device|\[Errno 28\]|ENOSPC|disk is full", re.I),
+        lambda m: "the disk is full (no space left on the device)",
+    ),
+    (
+        re.compile(r"Read-only file system|\[Errno 30\]"),
+        lambda m: "the file system is read-only",
+    ),
+    (
+        re.compile(r"Permission denied(?:[^\n']*'([^'\n]+)')?"),
+        lambda m: (
+            "a folder or file is read-only to hansyn (permission denied"
+            + (f": {m.group(1)}" if m.group(1) else "")
+            + ")"
+        ),
+    ),
+    (
+        re.compile(r"Conflicting lock is held in ([^\n]*?) \(PID (\d+)\)"),
+        lambda m: (
+            f"the warehouse is locked by another process (PID {m.group(2)}, {m.group(1)}): "
+            "another run, or a program holding it open for writing"
+        ),
+    ),
+    (
+        re.compile(r"Could not set lock on file \"?([^\"\n]+)\"?"),
+        lambda m: f"the file {m.group(1)} is locked by another process",
+    ),
+)
+
+
+def cause_in_words(errors: list[tuple[str, str]]) -> str:
+    """What went wrong, for the office: `errors` are (class name, message) from the error a
+    step raised to its deepest cause. A known cause in words, then the deepest error."""
+    deepest = next(((c, m) for c, m in reversed(errors) if m.strip()), ("", ""))
+    first_line = deepest[1].strip().splitlines()[0] if deepest[1].strip() else ""
+    detail = f"{deepest[0]}: {first_line}" if deepest[0] else first_line
+    text = "\n".join(m for _, m in errors)
+    for pattern, words in _CAUSES:
+        match = pattern.search(text)
+        if match:
+            return f"{words(match)} ({detail})" if detail else words(match)
+    return detail or "failed without a message"
 
 
 @dataclass
