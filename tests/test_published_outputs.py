@@ -42,6 +42,9 @@ SPEC_COLUMNS = {
     "i2_benefit_effects": "cohort_year benefit_type target_group individuals recipients_before "
     "recipients_after amount_before_sek amount_after_sek change_sek left_benefit "
     "annualised_saving_sek",
+    "i2_effect_estimates": "cohort_year benefit_type target_group treated matched controls "
+    "change_per_person_sek counterfactual_change_per_person_sek effect_per_person_sek "
+    "effect_ci95_low effect_ci95_high annualised_saving_sek",
     "i3_placements": "year placement_type target_group stadsomrade placements individuals",
     "i3_individuals": "year individuals placements women men under_30",
     "i4_stakeholder_survey": "wave role dimension respondents mean_score share_positive "
@@ -308,10 +311,10 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
 
 def test_the_readme_questions_run_on_the_published_file(sample):
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Three questions answered in SQL", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("### Four questions answered in SQL", 1)[1].split("\n## ", 1)[0]
     queries = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
-    assert len(queries) == 3
-    target, unfilled, areas = (query(sample.marts / PUBLISHED_DB, q) for q in queries)
+    assert len(queries) == 4
+    target, unfilled, effects, areas = (query(sample.marts / PUBLISHED_DB, q) for q in queries)
     years = {
         r[0] for r in query(sample.marts / PUBLISHED_DB, "select year from i1_procurement_share")
     }
@@ -322,6 +325,11 @@ def test_the_readme_questions_run_on_the_published_file(sample):
     )
     assert len(unfilled) == failing[0][0]
     assert len(areas) == 4  # the four stadsområden
+    alla = query(
+        sample.marts / PUBLISHED_DB,
+        "select count(*) from i2_effect_estimates where target_group = 'Alla'",
+    )
+    assert len(effects) == alla[0][0] > 0
 
 
 # --- the privacy guard --------------------------------------------------------------------------
