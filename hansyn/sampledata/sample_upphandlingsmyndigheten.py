@@ -1,5 +1,6 @@
 """Sample `upphandlingsmyndigheten/`: the national statistics in the agency's raw CSV form and in
-the cleaned xlsx form of the open-data copy, with the city's advertised procurements in them."""
+the cleaned xlsx form of the open-data copy, with the city's advertised procurements and those of
+other municipalities, a region and a state agency in them."""
 
 from __future__ import annotations
 
@@ -25,8 +26,46 @@ OTHER_MUNICIPALITIES = [
     ("2120001132", "LUNDS KOMMUN"),
     ("2120002742", "LULEÅ KOMMUN"),
     ("2120000142", "STOCKHOLMS KOMMUN"),
-    ("2120001223", "MALMÖ KOMMUN"),
+    ("2120001124", "MALMÖ KOMMUN"),
 ]
+# More of the country for national_benchmark, drawn after the rows above so that those (and the
+# city's) stay as they were: municipalities, and buyers that are none (left out of it).
+MORE_BUYERS = [
+    ("2120003005", "UPPSALA KOMMUN"),
+    ("2120002528", "ÖSTERSUNDS KOMMUN"),
+    ("2120002783", "KIRUNA KOMMUN"),
+    ("2120001223", "LAHOLMS KOMMUN"),
+    ("2321000131", "VÄSTRA GÖTALANDSREGIONEN"),
+    ("2021006545", "TRAFIKVERKET"),
+]
+# Per buyer, how often a procurement is flagged socially sustainable and how often the flag is
+# unknown (the rest: false), so that the municipalities' shares and ranks differ.
+FLAG_ODDS = {
+    "2120000142": (0.55, 0.35),
+    "2120001124": (0.10, 0.80),
+    "2120003005": (0.15, 0.70),
+    "2120002742": (0.30, 0.40),
+    "2120001132": (0.20, 0.20),
+    "2120002528": (0.25, 0.50),
+    "2120002783": (0.00, 0.90),
+    "2120001223": (0.30, 0.30),
+}
+KINDS = [
+    "Sysselsättningsmöjligheter för långtidsarbetslösa",
+    "Arbetsrättsliga villkor",
+    "Lärlingsplatser",
+]
+
+
+def _national_flag(rng: random.Random, org: str, raw_form: bool) -> str:
+    """Socialt hållbar upphandling for a buyer outside the city, in every delivered form."""
+    flagged, unknown = FLAG_ODDS.get(org, (0.2, 0.4))
+    draw = rng.random()
+    if draw < flagged:
+        return rng.choice([*KINDS, "True"]) if raw_form else rng.choice(["True", "1"])
+    if draw < flagged + unknown:
+        return "Uppgift saknas" if raw_form else ""
+    return "False" if raw_form else rng.choice(["False", "0"])
 
 
 def _row(rng: random.Random, year: int, org: str, name: str, kind: str, cpv: str, pid: str,
@@ -44,6 +83,8 @@ def _row(rng: random.Random, year: int, org: str, name: str, kind: str, cpv: str
 
 def _rows(world: World, rng: random.Random, years: range, raw_form: bool) -> list[list[object]]:
     rows = []
+    # Its own generator: the national rows' flags and buyers leave the draws of `rng` as they were.
+    national = random.Random(f"{world.seed}-national-{years.start}")
     for c in world.contracts:
         published = c.start.replace(day=1)
         year = published.year
@@ -86,7 +127,7 @@ def _rows(world: World, rng: random.Random, years: range, raw_form: bool) -> lis
                     f"NAT-{year}-{i:05d}",
                     "Städning",
                     f"{year}-03-01",
-                    "False",
+                    _national_flag(national, org, raw_form),
                     raw_form,
                 )  # fmt: skip
             )
@@ -104,6 +145,24 @@ def _rows(world: World, rng: random.Random, years: range, raw_form: bool) -> lis
                     "Bevakning",
                     f"{year}-05-01",
                     "False",
+                    raw_form,
+                )  # fmt: skip
+            )
+    for year in years:
+        for i in range(round(30 * world.scale)):
+            org, name = national.choice(MORE_BUYERS)
+            rows.append(
+                _row(
+                    national,
+                    year,
+                    org,
+                    name,
+                    national.choice(["Tjänster", "Varor", "Byggentreprenader"]),
+                    "90910000 Rengöringstjänster",
+                    f"NAT-{year}-X{i:04d}",
+                    "Lokalvård",
+                    f"{year}-09-01",
+                    _national_flag(national, org, raw_form),
                     raw_form,
                 )  # fmt: skip
             )
