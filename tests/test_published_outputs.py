@@ -39,6 +39,8 @@ SPEC_COLUMNS = {
     "i1_procurement_share": "year buyer_organisation service_procurements "
     "gross_list_procurements with_social_requirement with_employment_requirement "
     "share_social_requirement share_employment_requirement required_places",
+    "national_benchmark": "year buyer_org_number buyer_name procurements service_procurements "
+    "flagged_social flag_unknown share_flagged rank_share_flagged is_city",
     "i2_benefit_effects": "cohort_year benefit_type target_group individuals recipients_before "
     "recipients_after amount_before_sek amount_after_sek change_sek left_benefit "
     "annualised_saving_sek",

@@ -13,6 +13,7 @@ renamed as (
         main_cpv,
         contract_type,
         socially_sustainable,
+        socially_sustainable_text,
         procurement_id,
         title,
         published_date,
