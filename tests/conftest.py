@@ -38,7 +38,9 @@ def hansyn_env(tmp_path, monkeypatch):
     # Files written by a test are loaded at once (the settle time has tests of its own).
     monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "0")
     for name in list(os.environ):
-        if name.startswith(("HANSYN_ALERT", "HANSYN_SMTP", "HANSYN_ACCEPT", "HANSYN_DAGSTER_URL")):
+        if name.startswith(
+            ("HANSYN_ALERT", "HANSYN_SMTP", "HANSYN_ACCEPT", "HANSYN_DAGSTER_URL", "HANSYN_SEEDS")
+        ):
             monkeypatch.delenv(name)
     return tmp_path
 
