@@ -13,7 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from ..config import DBT_PROJECT_DIR
 from ..report.formatting import PERSON_COUNT_CLASS, parse_swedish_number
 
 # The person counts of spec/indicators.md: a published value 1–4 breaks the small-number rule.
@@ -61,14 +63,45 @@ FORBIDDEN_COLUMNS = {"personnummer", "person_id", "pseudonym", "pnr"}
 HASH_COLUMNS = {"file_sha256"}
 
 # The forms of sources.md: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN, YYMMDDNNNN,
-# standing alone (not inside a longer run of letters and digits, such as a hash).
-_PNR = re.compile(r"(?<![0-9A-Za-z])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])")
+# standing alone (not inside a longer run of letters and digits, such as a hash, nor the whole
+# part of a decimal number: an amount of 1 109 151 234,50 kronor is no one's number).
+_PNR = re.compile(
+    r"(?<![0-9A-Za-z])(?<!\d[.,])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])(?![.,]\d)"
+)
 _HEX64 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
 # The same, for DuckDB's regexp_matches (RE2 has no look-around): candidates, checked in Python.
 _PNR_SQL = r"\d{6}[-+]?\d{4}"
 _HEX64_SQL = r"[0-9A-Fa-f]{64}"
 
 PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".csv", ".html")
+
+MARTS_MODELS_DIR = DBT_PROJECT_DIR / "models" / "marts"
+
+
+def declared_privacy(models_dir: Path = MARTS_MODELS_DIR) -> dict[str, dict]:
+    """`config.meta.privacy` of every mart, from the YAML next to the models: the person counts,
+    what is hidden with them and the relations (a total and its parts) that the models'
+    complementary suppression (macro complementary_suppression) covers."""
+    declared: dict[str, dict] = {}
+    for path in sorted(Path(models_dir).glob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            privacy = ((model.get("config") or {}).get("meta") or {}).get("privacy")
+            if privacy:
+                declared[model["name"]] = privacy
+    return declared
+
+
+def person_count_columns(table: str, declared: dict[str, dict]) -> tuple[str, ...]:
+    listed = PERSON_COUNT_COLUMNS.get(table, ())
+    return tuple(dict.fromkeys([*listed, *declared.get(table, {}).get("person_counts", [])]))
+
+
+def suppressed_with(table: str, declared: dict[str, dict]) -> dict[str, tuple[str, ...]]:
+    merged = {k: list(v) for k, v in SUPPRESSED_WITH.get(table, {}).items()}
+    for count, dependents in (declared.get(table, {}).get("suppressed_with") or {}).items():
+        merged.setdefault(count, [])
+        merged[count] += [d for d in dependents if d not in merged[count]]
+    return {k: tuple(v) for k, v in merged.items()}
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,34 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file} {self.where}: {self.kind}: {self.detail}"
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, without the value itself (for alerts and run logs)."""
+        if self.kind == "recoverable":
+            return self.detail
+        return _REASONS.get(self.kind, self.kind)
+
+
+_REASONS = {
+    "personnummer": "a personnummer-like string",
+    "pseudonym": "a pseudonym-like string (64 hex digits)",
+    "small_count": "a person count of 1–4",
+    "not_suppressed": "shown although the count it is computed from is hidden",
+    "forbidden_column": "a column that identifies a person",
+    "unreadable": "the file could not be read to be checked",
+}
+
+
+class PublicationBlocked(Exception):
+    """The privacy audit found something in the files about to be published: nothing is."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        where = sorted({f"{f.where}: {f.reason}" for f in findings})
+        super().__init__(
+            f"privacy audit blocked the publication ({len(findings)} findings): " + "; ".join(where)
+        )
 
 
 def _mask(value: str) -> str:
@@ -135,12 +196,17 @@ def _quote(name: str) -> str:
 
 
 def scan_relation(
-    con: duckdb.DuckDBPyConnection, relation: str, table: str, file: str
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    table: str,
+    file: str,
+    declared: dict[str, dict] | None = None,
 ) -> list[Finding]:
     """One table (a DuckDB table, or read_parquet/read_csv of a file): every value of every
     column for personnummer and pseudonyms, person counts for 1–4, suppression for leaks.
     One pass over the table: DuckDB aggregates, only candidate values come back to Python."""
     findings: list[Finding] = []
+    declared = declared_privacy() if declared is None else declared
     columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
     checks: list[tuple[str, str, str]] = []  # (kind, column, sql aggregate)
     for column in columns:
@@ -153,12 +219,12 @@ def scan_relation(
                 f"'{_PNR_SQL}|{_HEX64_SQL}')))",
             )
         )
-    for column in (c for c in PERSON_COUNT_COLUMNS.get(table, ()) if c in columns):
+    for column in (c for c in person_count_columns(table, declared) if c in columns):
         number = f"try_cast({_quote(column)} as double)"
         small = f"{number} > 0 and {number} < 5"
         checks.append(("small", column, f"count(*) filter (where {small})"))
         checks.append(("small_min", column, f"min({number}) filter (where {small})"))
-    for count, dependents in SUPPRESSED_WITH.get(table, {}).items():
+    for count, dependents in suppressed_with(table, declared).items():
         if count not in columns:
             continue
         for dependent in (d for d in dependents if d in columns):
@@ -219,9 +285,12 @@ def scan_duckdb(path: Path) -> list[Finding]:
             "where database_name = 'pub' and not internal"
         ).fetchall()
         findings = []
-        for schema, table in tables:
-            relation = f"pub.{_quote(schema)}.{_quote(table)}"
-            findings += scan_relation(con, relation, table, path.name)
+        declared = declared_privacy()
+        relations = {table: f"pub.{_quote(schema)}.{_quote(table)}" for schema, table in tables}
+        for table, relation in relations.items():
+            findings += scan_relation(con, relation, table, path.name, declared)
+        # The relations across tables are solved once, on the file that holds them all.
+        findings += scan_relations(con, relations, path.name, declared)
         return findings
     finally:
         con.close()
@@ -328,4 +397,174 @@ def scan_marts(marts_dir: Path) -> list[Finding]:
     findings: list[Finding] = []
     for path in published_files(marts_dir):
         findings += SCANNERS[path.suffix](path)
+    return findings
+
+
+# --- Relations: can a hidden value be worked out from the others? -----------------------------
+
+Cell = tuple[str, int, str]  # (table, row number, column); ("revealed", n, relation) for totals
+
+
+@dataclass(frozen=True)
+class Equation:
+    """total = Σ parts, one group of a declared relation."""
+
+    table: str
+    relation: str
+    group: str  # the partition, e.g. "year=2024" (where, never a value)
+    total: Cell
+    parts: tuple[Cell, ...]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, relation: str) -> list[dict]:
+    cursor = con.execute(f"select * from {relation}")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _number(value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = value.replace(",", ".")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def relation_equations(
+    tables: dict[str, list[dict]], declared: dict[str, dict]
+) -> tuple[list[Equation], dict[Cell, float | None]]:
+    """Every group of every declared relation of the published tables as an equation, and the
+    published value of each cell in them (None: hidden; a total no column reveals is None)."""
+    equations: list[Equation] = []
+    values: dict[Cell, float | None] = {}
+    for table, privacy in declared.items():
+        rows = tables.get(table)
+        if rows is None:
+            continue
+        for relation in privacy.get("relations") or []:
+            name = relation["name"]
+            by = relation.get("partition_by") or []
+
+            def key(row, by=by):
+                return tuple(row.get(c) for c in by)
+
+            def label(k, by=by):
+                return ", ".join(f"{c}={v}" for c, v in zip(by, k, strict=True))
+
+            if relation.get("part_columns"):
+                for i, row in enumerate(rows):
+                    total = (table, i, relation["total_column"])
+                    parts = tuple((table, i, c) for c in relation["part_columns"])
+                    for cell in (total, *parts):
+                        values[cell] = _number(row.get(cell[2]))
+                    equations.append(Equation(table, name, label(key(row)), total, parts))
+                continue
+            groups: dict[tuple, list[int]] = {}
+            for i, row in enumerate(rows):
+                groups.setdefault(key(row), []).append(i)
+            for k, members in groups.items():
+                for column in relation["sums"]:
+                    parts_rows = members
+                    if relation.get("total_value") is not None:
+                        part_column, total_value = relation["part_column"], relation["total_value"]
+                        totals = [i for i in members if rows[i][part_column] == total_value]
+                        parts_rows = [i for i in members if rows[i][part_column] != total_value]
+                        if not totals:
+                            continue
+                        total = (table, totals[0], column)
+                        values[total] = _number(rows[totals[0]].get(column))
+                    elif relation.get("total_model"):
+                        other = tables.get(relation["total_model"]) or []
+                        match = [j for j, r in enumerate(other) if key(r) == k]
+                        if not match:
+                            continue
+                        total = (relation["total_model"], match[0], relation["total_column"])
+                        values[total] = _number(other[match[0]].get(relation["total_column"]))
+                    else:
+                        total = ("revealed", len(equations), f"{table}.{name}")
+                        values[total] = _revealed_total(
+                            [rows[i] for i in members], relation.get("total_revealed_by") or []
+                        )
+                    parts = tuple((table, i, column) for i in parts_rows)
+                    for cell in parts:
+                        values[cell] = _number(rows[cell[1]].get(column))
+                    equations.append(Equation(table, name, label(k), total, parts))
+    return equations, values
+
+
+_TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*/\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+def _revealed_total(rows: list[dict], expressions: list[str]) -> float | None:
+    """The total that `a / b` of any row gives back (rounded: it counts persons)."""
+    for expression in expressions:
+        match = _TERM.match(expression)
+        if not match:
+            raise ValueError(f"total_revealed_by takes 'column / column', not {expression!r}")
+        for row in rows:
+            a, b = _number(row.get(match.group(1))), _number(row.get(match.group(2)))
+            if a is not None and b:
+                return float(round(a / b))
+    return None
+
+
+def solve_relations(
+    equations: list[Equation], values: dict[Cell, float | None]
+) -> list[tuple[Equation, Cell, str]]:
+    """What someone with the published files works out: an equation with one unknown gives it;
+    hidden parts that sum to their number are each 1 (0 is always published). Found values
+    are used again in the other equations until nothing more follows."""
+    known = {cell: v for cell, v in values.items() if v is not None}
+    found: list[tuple[Equation, Cell, str]] = []
+    changed = True
+    while changed:
+        changed = False
+        for eq in equations:
+            unknown_parts = [c for c in eq.parts if c not in known]
+            total = known.get(eq.total)
+            if total is None and not unknown_parts:
+                known[eq.total] = sum(known[c] for c in eq.parts)
+                if eq.total[0] != "revealed":
+                    found.append((eq, eq.total, "the hidden total is the sum of its shown parts"))
+                changed = True
+            elif total is not None and unknown_parts:
+                rest = total - sum(known[c] for c in eq.parts if c in known)
+                if len(unknown_parts) == 1:
+                    reason = "the only hidden part: the total minus the shown parts"
+                elif rest <= len(unknown_parts):
+                    reason = "the hidden parts sum to their number: each is 1"
+                else:
+                    continue
+                share = rest if len(unknown_parts) == 1 else 1.0
+                for cell in unknown_parts:
+                    known[cell] = share
+                    found.append((eq, cell, reason))
+                changed = True
+    return found
+
+
+def scan_relations(
+    con: duckdb.DuckDBPyConnection,
+    relations: dict[str, str],
+    file: str,
+    declared: dict[str, dict] | None = None,
+) -> list[Finding]:
+    """The declared relations over the published tables (`relations`: table → SQL relation),
+    solved for their hidden values: every one that follows is a finding (where, never what)."""
+    declared = declared_privacy() if declared is None else declared
+    tables = {t: _rows(con, r) for t, r in relations.items()}
+    equations, values = relation_equations(tables, declared)
+    findings = []
+    for eq, cell, reason in solve_relations(equations, values):
+        findings.append(
+            Finding(
+                file,
+                f"{cell[0]}.{cell[2]}",
+                "recoverable",
+                f"relation {eq.relation} ({eq.group}): {reason}",
+            )
+        )
     return findings

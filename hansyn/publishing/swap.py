@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
+from .privacy import PublicationBlocked, scan_marts
 
 log = logging.getLogger("hansyn.publish")
 
@@ -121,6 +122,12 @@ def publish(settings: Settings, tables: list[str], schema: str = "marts") -> Pub
             con.execute("detach wh")
         finally:
             con.close()
+        # Write–audit–publish: the staged files are checked before anything is swapped in; a
+        # finding leaves the last publication as it was and fails the run.
+        findings = scan_marts(staging)
+        if findings:
+            log.error("privacy audit: %d findings, nothing published", len(findings))
+            raise PublicationBlocked(findings)
         unchanged = same_as_published(staging, marts, tables)
         if unchanged:
             log.info("the published tables are unchanged: every file left as it was")
