@@ -1,0 +1,20 @@
+{#- The seed socioeconomic_parameters as published: what socioeconomic_value's
+    parameters_valid_from points to, with units and sources for the report and analysts. -#}
+with
+
+parameters as (
+    select * from {{ ref('socioeconomic_parameters') }}
+),
+
+final as (
+    select
+        cast(valid_from as date) as valid_from,
+        cast(parameter as varchar) as parameter,
+        cast(placement_type as varchar) as placement_type,
+        cast(value as double) as value,
+        cast(unit as varchar) as unit,
+        cast(source as varchar) as source
+    from parameters
+)
+
+select * from final
