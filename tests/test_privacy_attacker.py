@@ -53,6 +53,8 @@ def recovered_cells(marts_db) -> list[tuple]:
             result = linprog(c, A_eq=np.array(a_eq), b_eq=b_eq, bounds=(1, None), method="highs")
             assert result.status in (0, 3), result.message  # 3: unbounded above
             bounds.append(sense * result.fun if result.status == 0 else math.inf)
+        if math.isinf(bounds[1]):
+            continue
         low, high = math.ceil(bounds[0] - 1e-9), math.floor(bounds[1] + 1e-9)
         if low == high:
             found.append((cell, low))
