@@ -1,0 +1,25 @@
+with
+
+quarters as (
+    select * from {{ ref('int_supplier_quarters_reported') }}
+),
+
+suppliers as (
+    select * from {{ ref('int_suppliers_identified') }}
+),
+
+final as (
+    select
+        suppliers.supplier_org_number,
+        suppliers.supplier_name,
+        cast(quarters.report_period as varchar) as report_period,
+        cast(quarters.contracts_running as bigint) as contracts_running,
+        cast(quarters.status as varchar) as status,
+        cast({{ masked_text('quarters.received_file') }} as varchar) as received_file,
+        cast(quarters.placements_reported as bigint) as placements_reported,
+        suppliers.is_sole_trader
+    from quarters
+    inner join suppliers on quarters.supplier_key = suppliers.supplier_key
+)
+
+select * from final
