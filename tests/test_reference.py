@@ -43,7 +43,8 @@ def register_row(pid: str, level: str = "3", area: str = "01", ptype: str = "TjÃ
 
 @pytest.fixture
 def seeds(tmp_path, monkeypatch) -> Path:
-    """An editable copy of the seeds that the loaders and suites read (HANSYN_SEEDS_DIR)."""
+    """An editable copy of the seeds that the loaders and suites read (HANSYN_SEEDS_DIR); a test
+    that also uses hansyn_env, which clears HANSYN_SEEDS_DIR, names it before this one."""
     folder = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, folder)
     monkeypatch.setenv("HANSYN_SEEDS_DIR", str(folder))
@@ -100,7 +101,7 @@ def test_a_target_group_added_to_its_seed_is_accepted_by_the_loader_and_the_suit
     assert {o.name: o for o in checks}["target_group_allowed"].passed
 
 
-def test_a_seed_change_parses_loaded_files_again(seeds, hansyn_env):
+def test_a_seed_change_parses_loaded_files_again(hansyn_env, seeds):
     source = SOURCES["malgruppsregister"]
     register_file(hansyn_env / "raw" / "malgruppsregister")
     settings = load_settings()
