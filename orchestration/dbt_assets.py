@@ -2,7 +2,9 @@
 
 import logging
 import os
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -56,14 +58,35 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests check the SQL on fixed inputs, not the night's data: they run in CI
     # (tests/test_dbt_unit_tests.py), not every night (they were a third of dbt's time).
     args = ["build", "--exclude-resource-type", "unit_test"]
-    for event in dbt.cli(args, context=context, target_path=target).stream():
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            log.warning(
-                "dbt test failed: %s on %s",
-                event.check_name,
-                event.asset_key.to_user_string() if event.asset_key else "",
-            )
-        yield event
+    invocation = dbt.cli(args, context=context, target_path=target)
+    with ended_on_failure(invocation.process):
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                log.warning(
+                    "dbt test failed: %s on %s",
+                    event.check_name,
+                    event.asset_key.to_user_string() if event.asset_key else "",
+                )
+            yield event
+
+
+@contextmanager
+def ended_on_failure(process: subprocess.Popen, timeout: float = 10.0) -> Iterator[None]:
+    """Ends and waits for the dbt process when the block fails: reading dbt's output raised, or
+    the step stopped consuming the events (a generator closed). The launcher ends dbt only when
+    this process dies; a step that fails while the process lives on (`dagster dev`, a test)
+    would leave dbt writing to the warehouse beside the next run."""
+    try:
+        yield
+    except BaseException:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
 
 
 def dbt_resource() -> DbtCliResource:

@@ -49,3 +49,81 @@ def test_the_launcher_passes_arguments_and_exit_code_on(tmp_path):
     # Written once: the same content is not rewritten.
     mtime = launcher.stat().st_mtime_ns
     assert dbt_launcher(tmp_path, dbt="/bin/sh").stat().st_mtime_ns == mtime
+
+
+# A dbt that answers --version, writes its pid, prints a line that is not UTF-8 (dagster-dbt's
+# reader fails on it while this process lives on) and then keeps running.
+FAKE_DBT = """#!{python}
+import os, sys, time
+if "--version" in sys.argv:
+    print("Core:\\n  - installed: 1.11.0")
+    sys.exit(0)
+with open({pid_file!r}, "w") as f:
+    f.write(str(os.getpid()))
+sys.stdout.buffer.write(b"\\xff\\xfe not UTF-8\\n")
+sys.stdout.flush()
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_dbt_is_ended_when_the_step_fails_reading_its_output(hansyn_env):
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.dbt_assets import hansyn_dbt_assets, hansyn_dbt_project
+
+    pid_file = hansyn_env / "dbt.pid"
+    fake = hansyn_env / "fake-dbt"
+    fake.write_text(FAKE_DBT.format(python=sys.executable, pid_file=str(pid_file)))
+    fake.chmod(0o755)
+    launcher = dbt_launcher(hansyn_env / "launcher", dbt=str(fake))
+    dbt = DbtCliResource(project_dir=hansyn_dbt_project(), dbt_executable=str(launcher))
+    result = dg.materialize(
+        [hansyn_dbt_assets],
+        resources={"dbt": dbt},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert "UnicodeDecodeError" in str(failure.step_failure_data.error)
+    pid = int(pid_file.read_text())
+    try:
+        # Ended and waited for by the step (no zombie either), not left running beside this
+        # process, which lives on.
+        assert not psutil.pid_exists(pid)
+    finally:
+        if psutil.pid_exists(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_ended_on_failure_ends_a_process_that_ignores_sigterm():
+    from orchestration.dbt_assets import ended_on_failure
+
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(flush=True)\ntime.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    stubborn.stdout.readline()  # SIGTERM is ignored from here on
+
+    def events():
+        with ended_on_failure(stubborn, timeout=0.5):
+            yield 1
+            yield 2
+
+    stream = events()
+    assert next(stream) == 1
+    stream.close()  # Dagster stopped reading: GeneratorExit inside the block
+    assert stubborn.returncode == -signal.SIGKILL
+    # A block that ends normally leaves the process alone.
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    with ended_on_failure(done):
+        pass
+    assert done.returncode == 0
