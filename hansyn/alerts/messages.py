@@ -19,6 +19,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from ..config import AlertSettings, Settings
+from ..sources.personnummer import published_text
 from ..warehouse import warehouse
 
 log = logging.getLogger("hansyn.alerts")
@@ -110,6 +111,12 @@ class Problem:
     what: str
     rows: int | None = None
     blocking: bool = False
+
+    def __post_init__(self) -> None:
+        # A sole trader's report carries their number in its name: the warehouse holds a token
+        # in its place, an alert shows XXXXXXXXXX.
+        self.file_name = published_text(self.file_name)
+        self.what = published_text(self.what)
 
     def line(self) -> str:
         where = "/".join(p for p in (self.source, self.file_name) if p) or "run"

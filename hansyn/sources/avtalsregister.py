@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source
+from .personnummer import mask_sole_traders
 from .readers import read_csv
 from .validation import RowValidator
 
@@ -113,8 +114,10 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     )
     rows["required_places"] = v.integer("required_places", "Antal krävda platser", low=0)
     rows["target_groups"] = v.text("target_groups", "Målgrupper")
-    rows["supplier_org_number"] = v.orgnr(
-        "supplier_org_number", "Leverantör organisationsnummer", required=False
+    # A sole trader's organisationsnummer is their personnummer: it enters as its token.
+    rows["supplier_org_number"] = mask_sole_traders(
+        v.orgnr("supplier_org_number", "Leverantör organisationsnummer", required=False),
+        ctx.pseudonym_key,
     )
     rows["supplier_name"] = v.text("supplier_name", "Leverantör namn")
     area = frame["execution_area"].str.zfill(2).where(frame["execution_area"] != "", None)

@@ -124,15 +124,17 @@ def parse_source(
     by_content: dict[str, list[tuple[Path, FileReport, dict | None, os.stat_result]]] = {}
     now_ns = time.time_ns()
     for path in source.files(settings.raw_dir):
+        # A sole trader's number in a file name never enters the warehouse: its token does.
+        name = personnummer.mask_numbers_in_text(path.name, key)
         outside = outside_raw_zone(path, settings.raw_dir)
         if outside:
-            file_report = FileReport(source.name, path.name, "", loaded_at, status="refused")
+            file_report = FileReport(source.name, name, "", loaded_at, status="refused")
             file_report.message = outside
             report.files.append(file_report)
-            log.error("%s/%s refused: %s", source.name, path.name, outside)
+            log.error("%s/%s refused: %s", source.name, name, outside)
             continue
         stat = path.stat()
-        known = registry.get(path.name)
+        known = registry.get(name)
         unchanged_on_disk = (
             known is not None
             and bool(known["file_sha256"])
@@ -142,7 +144,7 @@ def parse_source(
         age = (now_ns - stat.st_mtime_ns) / 1e9
         if not unchanged_on_disk and age < settings.settle_seconds:
             file_report = FileReport(
-                source.name, path.name, "", loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
+                source.name, name, "", loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
             )
             _wait(
                 source,
@@ -154,12 +156,17 @@ def parse_source(
             continue
         sha = known["file_sha256"] if unchanged_on_disk else file_sha256(path)
         file_report = FileReport(
-            source.name, path.name, sha, loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
+            source.name, name, sha, loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
         )
         report.files.append(file_report)
         by_content.setdefault(sha, []).append((path, file_report, known, stat))
 
-    def accept(candidates, name: str) -> None:
+    def accept(candidates, accepted: FileReport) -> None:
+        # A file with no rows (a header-only report) carries nothing that could count twice:
+        # a file with the same bytes is parsed as a delivery of its own.
+        if accepted.rows_read == 0:
+            return
+        name = accepted.file_name
         for _, other, _, _ in candidates:
             other.status = "duplicate"
             other.message = f"same content as {name}: not counted again"
@@ -187,18 +194,18 @@ def parse_source(
                     setattr(file_report, name, known[name])
                 file_report.reused = True
                 if file_report.status == "loaded":
-                    kept.append(path.name)
-                    accept(queue, path.name)
+                    kept.append(file_report.file_name)
+                    accept(queue, file_report)
         if not to_parse:
             break
         results = _parse_all(source, [queue[0][0] for queue in to_parse], ctx)
         for queue in to_parse:
             path, file_report, _, stat = queue.pop(0)
-            parsed = results[path.name]
+            parsed = _masked(results[path.name], file_report.file_name, key)
             if isinstance(parsed, FileRefused):
                 file_report.status = "refused"
                 file_report.message = parsed.reason
-                log.error("%s/%s refused: %s", source.name, path.name, parsed.reason)
+                log.error("%s/%s refused: %s", source.name, file_report.file_name, parsed.reason)
                 continue
             if _changed(path, stat):
                 _wait(source, file_report, "changed while it was being read")
@@ -210,11 +217,25 @@ def parse_source(
                 _log_rejections(source, file_report, parsed.rejected)
             frames.append(parsed.rows)
             rejected.append(parsed.rejected)
-            accept(queue, path.name)
+            accept(queue, file_report)
     if rejected:
         report.rejected = pd.concat(rejected, ignore_index=True)
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return report, rows, kept
+
+
+def _masked(parsed, name: str, key: bytes):
+    """A parsed file as the warehouse may hold it: its stored name (a sole trader's number as
+    its token) on every row, and no such number in a reason or a rejected row's values."""
+    if isinstance(parsed, FileRefused):
+        return FileRefused(name, personnummer.mask_numbers_in_text(parsed.reason, key))
+    rows = parsed.rows.assign(_file=name) if "_file" in parsed.rows.columns else parsed.rows
+    rejected = parsed.rejected.assign(file_name=name)
+    for column in ("reason", "raw_values"):
+        rejected[column] = rejected[column].map(
+            lambda text: personnummer.mask_numbers_in_text(text, key)
+        )
+    return contract.ParsedFile(rows=rows, rejected=rejected, rows_read=parsed.rows_read)
 
 
 def outside_raw_zone(path: Path, raw_dir: Path) -> str | None:
@@ -264,7 +285,8 @@ def _parse_one(source: Source, path: Path, ctx: LoadContext):
     except FileRefused as e:
         return e
     except Exception as e:
-        log.exception("%s/%s: unexpected error while parsing", source.name, path.name)
+        name = personnummer.mask_numbers_in_text(path.name, ctx.pseudonym_key)
+        log.exception("%s/%s: unexpected error while parsing", source.name, name)
         return FileRefused(path.name, f"not readable ({type(e).__name__}: {e})")
 
 

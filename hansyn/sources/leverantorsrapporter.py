@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source, split_by_file
-from .personnummer import canonical_personnummer
+from .personnummer import canonical_personnummer, mask_sole_traders
 from .readers import read_xlsx
 from .validation import RowValidator
 
@@ -115,8 +115,10 @@ def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
     v = RowValidator(frame, SOURCE.name, "")
     rows = pd.DataFrame(index=frame.index)
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
-    rows["supplier_org_number"] = v.orgnr(
-        "supplier_org_number", "Leverantör organisationsnummer", required=False
+    # A sole trader's organisationsnummer is their personnummer: it enters as its token.
+    rows["supplier_org_number"] = mask_sole_traders(
+        v.orgnr("supplier_org_number", "Leverantör organisationsnummer", required=False),
+        ctx.pseudonym_key,
     )
     person = v.personnummer("personnummer", "Personnummer", ctx.pseudonym_key)
     rows["person_id"] = person["person_id"]

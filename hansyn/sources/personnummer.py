@@ -79,3 +79,47 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
     digits = series.str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 12) & digits.str.startswith("16")), digits.str[2:])
     return digits.astype(object).where(digits.str.len() == 10, None)
+
+
+# Sole traders: an organisationsnummer that is the owner's personnummer (month digits 01–12).
+# It never enters the warehouse: a supplier column and a file name carry a keyed token instead,
+# X and nine hex digits, the same for the same number wherever it stands (so a report's file
+# name still says whose it is), and published as XXXXXXXXXX.
+SOLE_TRADER_TOKEN = re.compile(r"(?<![0-9A-Za-z])X[0-9a-f]{9}(?![0-9A-Za-z])")
+PUBLISHED_MASK = "XXXXXXXXXX"
+# A personnummer form standing alone in a text (a file name, a rejected row's values).
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{2})?(\d{6})[-+]?(\d{4})(?![0-9A-Za-z])")
+
+
+def is_sole_trader(org_number: str) -> bool:
+    """A 10-digit organisationsnummer whose month digits are 01–12 is a personnummer."""
+    return len(org_number) == 10 and org_number.isdigit() and "01" <= org_number[2:4] <= "12"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def sole_trader_token(org_number: str, key: bytes) -> str:
+    digest = hmac.new(key, b"sole-trader|" + org_number.encode("ascii"), hashlib.sha256)
+    return "X" + digest.hexdigest()[:9]
+
+
+def mask_sole_traders(org_numbers: pd.Series, key: bytes) -> pd.Series:
+    """10-digit organisationsnummer (orgnr_digits) with each sole trader's number as its token."""
+    return org_numbers.map(
+        lambda n: sole_trader_token(n, key) if isinstance(n, str) and is_sole_trader(n) else n
+    )
+
+
+def mask_numbers_in_text(text: str, key: bytes) -> str:
+    """Every personnummer form in `text` whose month digits are 01–12 as its token: a sole
+    trader's report `rapport_<number>_2025-Q1.xlsx` becomes `rapport_X…_2025-Q1.xlsx`."""
+
+    def token(match: re.Match) -> str:
+        ten = match.group(2) + match.group(3)
+        return sole_trader_token(ten, key) if is_sole_trader(ten) else match.group()
+
+    return _NUMBER_IN_TEXT.sub(token, text) if isinstance(text, str) else text
+
+
+def published_text(text: str) -> str:
+    """A file name or message as it may leave the warehouse: tokens as XXXXXXXXXX."""
+    return SOLE_TRADER_TOKEN.sub(PUBLISHED_MASK, text) if isinstance(text, str) else text

@@ -131,15 +131,16 @@ final as (
             and current_files.file_name = file_failures.file_name
 )
 
+-- A sole trader's number in a file name is a token in the warehouse, XXXXXXXXXX when published.
 select
     source,
-    file_name,
+    {{ masked_text('file_name') }} as file_name,
     file_sha256,
     loaded_at,
     rows_read,
     rows_loaded,
     rows_rejected,
     status,
-    message,
-    checks_failed
+    {{ masked_text('message') }} as message,
+    {{ masked_text('checks_failed') }} as checks_failed
 from final
