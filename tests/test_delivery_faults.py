@@ -5,12 +5,14 @@ quoted line breaks and blank lines, and a register whose newest delivery is empt
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 
 import duckdb
 import pytest
 
+from hansyn.alerts.messages import FailedCheck, build_alert, run_loads
 from hansyn.config import load_settings
 from hansyn.quality.runner import run_quality_checks
 from hansyn.sources import SOURCES, malgruppsregister
@@ -352,3 +354,212 @@ def test_a_first_header_only_snapshot_blocks_too(hansyn_env):
     check = _load_and_check(load_settings(), "run-1")
     assert not check.passed and check.blocking
     assert "a snapshot is never empty" in check.detail
+
+
+# --- the classes that always held: each file's fault named, the rest of the night goes on -----
+# A load as the nightly job does it, then the alert the office would get. Where the fault
+# blocks publication, the check says so (a blocking check keeps the last publication byte for
+# byte: tests/test_faults.py shows it through the whole job).
+
+
+def _digest(folder):
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _load(hansyn_env, *names, run_id="run-1", published=True, checks=()):
+    settings = load_settings()
+    raw = hansyn_env / "raw"
+    before = _digest(raw)
+    for name in names:
+        ingest_source(SOURCES[name], settings, run_id)
+    assert _digest(raw) == before, "the load changed the raw zone"
+    loads = run_loads(settings, run_id)
+    for f in loads:  # no row lost: every row read is loaded or rejected with a reason
+        if f.status == "loaded":
+            assert f.rows_read == f.rows_loaded + f.rows_rejected, f
+        else:
+            assert f.rows_loaded == 0, f
+    alert = build_alert(run_id, loads, list(checks), [], settings.alerts, published=published)
+    return {f.file_name: f for f in loads}, alert
+
+
+def _problem(alert, file_name, kind):
+    found = [p for p in alert.problems if p.file_name == file_name and p.kind == kind]
+    assert len(found) == 1, alert.text
+    return found[0]
+
+
+def _rejected(settings, file_name):
+    return _query(
+        settings,
+        "select row_number, reason from audit.rejected_rows where file_name = ? order by 1",
+        [file_name],
+    )
+
+
+def test_a_file_missing_a_column_is_refused_naming_it(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    write_text(folder / "avtalsregister_2025-01-31.csv", _register(3))
+    cut = HEADER.replace("Avtalsslut;", "")
+    write_text(folder / "avtalsregister_2025-02-28.csv", cut + row("A").replace(";;", ";", 1))
+    loads, alert = _load(hansyn_env, "avtalsregister")
+    assert loads["avtalsregister_2025-01-31.csv"].rows_loaded == 3
+    problem = _problem(alert, "avtalsregister_2025-02-28.csv", "refused")
+    assert "missing columns: 'Avtalsslut'" in problem.what
+    assert loads["avtalsregister_2025-02-28.csv"].rows_read == 0
+
+
+def test_a_file_in_an_unknown_encoding_is_refused_with_the_reason(hansyn_env):
+    folder = hansyn_env / "raw" / "malgruppsregister"
+    write_text(folder / "a.csv", MG_HEADER + "900315-1231;Nyanländ;101;2023-01-10;;\n")
+    # 0x81 and 0x8d are neither UTF-8 nor Windows-1252: a Mac or DOS code page, say.
+    (folder / "b.csv").write_bytes(
+        MG_HEADER.encode("cp1252") + b"198506202483;Nyanl\x81nd\x8d;101;2023-01-10;;\n"
+    )
+    loads, alert = _load(hansyn_env, "malgruppsregister")
+    assert loads["a.csv"].status == "loaded"
+    assert "not readable as UTF-8 or Windows-1252" in _problem(alert, "b.csv", "refused").what
+
+
+def test_a_truncated_workbook_is_refused(hansyn_env):
+    from tests.test_loader_leverantorsrapporter import MAN, report, workbook
+
+    folder = hansyn_env / "raw" / "leverantorsrapporter"
+    folder.mkdir(parents=True)
+    good = workbook(folder / "rapport_5560000001_2024-Q1.xlsx", [report(MAN)])
+    data = good.read_bytes()
+    (folder / "rapport_5560000001_2024-Q2.xlsx").write_bytes(data[: len(data) // 2])
+    loads, alert = _load(hansyn_env, "leverantorsrapporter")
+    assert loads[good.name].rows_loaded == 1
+    problem = _problem(alert, "rapport_5560000001_2024-Q2.xlsx", "refused")
+    assert "workbook" in problem.what, problem.what
+
+
+def test_a_workbook_on_the_wrong_sheet_is_refused_naming_the_sheets(hansyn_env):
+    from tests.test_loader_leverantorsrapporter import MAN, report, workbook
+
+    folder = hansyn_env / "raw" / "leverantorsrapporter"
+    folder.mkdir(parents=True)
+    workbook(folder / "rapport_5560000001_2024-Q1.xlsx", [report(MAN)])
+    workbook(folder / "rapport_5560000001_2024-Q2.xlsx", [report(MAN)], sheet="Blad1")
+    loads, alert = _load(hansyn_env, "leverantorsrapporter")
+    assert loads["rapport_5560000001_2024-Q1.xlsx"].rows_loaded == 1
+    problem = _problem(alert, "rapport_5560000001_2024-Q2.xlsx", "refused")
+    assert "no sheet 'Rapport' (sheets: Blad1)" in problem.what
+
+
+def test_bad_dates_and_amounts_are_rejected_with_line_and_reason(hansyn_env):
+    register = hansyn_env / "raw" / "avtalsregister" / "avtalsregister_2025-01-31.csv"
+    write_text(register, HEADER + row("A") + row("B", start="2024-02-31") + row("C"))
+    payments = hansyn_env / "raw" / "ersattningar" / "forsorjningsstod_2024.csv"
+    write_text(
+        payments,
+        "Personnummer;Utbetalningsmånad;Belopp\n"
+        "199003151231;2024-01;1 234,50\n"
+        "199003151231;2024-13;100,00\n"  # line 3: no such month
+        "198506202483;2024-02;12,34,5\n",  # line 4: not an amount
+    )
+    loads, alert = _load(hansyn_env, "avtalsregister", "ersattningar")
+    assert (loads[register.name].rows_loaded, loads[payments.name].rows_loaded) == (2, 1)
+    assert "'Avtalsstart' is not a date: '2024-02-31'" in (
+        _problem(alert, register.name, "rejected_rows").what
+    )
+    what = _problem(alert, payments.name, "rejected_rows").what
+    assert "is not a month: '2024-13'" in what and "is not an amount: '12,34,5'" in what
+    settings = load_settings()
+    assert [n for n, _ in _rejected(settings, register.name)] == [3]
+    assert [n for n, _ in _rejected(settings, payments.name)] == [3, 4]
+
+
+def test_bad_personnummer_are_rejected_never_shown(hansyn_env):
+    path = hansyn_env / "raw" / "malgruppsregister" / "mg.csv"
+    write_text(
+        path,
+        MG_HEADER
+        + "900315-1231;Nyanländ;101;2023-01-10;;\n"
+        + "900315-1232;Nyanländ;101;2023-01-10;;\n"  # line 3: the check digit fails
+        + "9003151;Nyanländ;101;2023-01-10;;\n",  # line 4: too short
+    )
+    loads, alert = _load(hansyn_env, "malgruppsregister")
+    assert (loads["mg.csv"].rows_loaded, loads["mg.csv"].rows_rejected) == (1, 2)
+    problem = _problem(alert, "mg.csv", "rejected_rows")
+    assert "'Personnummer' is not a valid personnummer" in problem.what
+    # The office is told which line, never the number itself.
+    assert "900315-1232" not in alert.text and "9003151" not in alert.text
+    assert [n for n, _ in _rejected(load_settings(), "mg.csv")] == [3, 4]
+
+
+def test_unknown_codes_are_rejected_naming_the_allowed_values(hansyn_env):
+    write_text(
+        hansyn_env / "raw" / "malgruppsregister" / "mg.csv",
+        MG_HEADER
+        + "900315-1231;Nyanländ;101;2023-01-10;;\n"
+        + "198506202483;Arbetssökande;101;2023-01-10;;\n",
+    )
+    register = hansyn_env / "raw" / "avtalsregister" / "avtalsregister_2025-01-31.csv"
+    write_text(register, HEADER + row("A") + row("B", area="77"))
+    loads, alert = _load(hansyn_env, "malgruppsregister", "avtalsregister")
+    what = _problem(alert, "mg.csv", "rejected_rows").what
+    assert "'Målgrupp' has unknown value 'Arbetssökande' (allowed: " in what
+    what = _problem(alert, register.name, "rejected_rows").what
+    assert "'Utförandeområde' is not a stadsområde 01–04: '77'" in what
+    assert loads["mg.csv"].rows_loaded == loads[register.name].rows_loaded == 1
+
+
+def test_the_same_content_twice_counts_once_and_says_so(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    write_text(folder / "avtalsregister_2025-01-31.csv", _register(4))
+    write_text(folder / "avtalsregister_2025-01-31_kopia.csv", _register(4))
+    loads, alert = _load(hansyn_env, "avtalsregister")
+    assert loads["avtalsregister_2025-01-31_kopia.csv"].status == "duplicate"
+    problem = _problem(alert, "avtalsregister_2025-01-31_kopia.csv", "duplicate")
+    assert "same content as avtalsregister_2025-01-31.csv" in problem.what
+    assert _query(load_settings(), "select count(*) from raw.avtalsregister__contracts") == [(4,)]
+
+
+def _failed_check(settings, run_id, name):
+    (check,) = [o for o in run_quality_checks(REGISTER, settings, run_id) if o.name == name]
+    assert not check.passed and check.blocking, check
+    return FailedCheck(
+        asset="raw/avtalsregister__contracts",
+        check_name=check.name,
+        detail=check.detail,
+        blocking=True,
+        source="avtalsregister",
+        file_name=check.file_name,
+        rows=check.observed,
+    )
+
+
+def test_a_row_count_cliff_blocks_publication(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    write_text(folder / "avtalsregister_2025-01-31.csv", _register(10))
+    settings = load_settings()
+    ingest_source(REGISTER, settings, "run-1")
+    assert all(o.passed for o in run_quality_checks(REGISTER, settings, "run-1"))
+    write_text(folder / "avtalsregister_2025-02-28.csv", _register(5))  # half the register
+    ingest_source(REGISTER, settings, "run-2")
+    check = _failed_check(settings, "run-2", "row_count_vs_previous_snapshot")
+    assert check.detail == (
+        "avtalsregister_2025-02-28.csv has 5 rows; at least 7 expected (70% of the 10 rows of "
+        "the previous snapshot avtalsregister_2025-01-31.csv)"
+    )
+    _, alert = _load(hansyn_env, run_id="run-2", published=False, checks=[check])
+    assert "NOT PUBLISHED" in alert.subject
+    assert "row_count_vs_previous_snapshot" in alert.text and check.detail in alert.text
+
+
+def test_a_repeated_id_blocks_publication_naming_the_rows(hansyn_env):
+    path = hansyn_env / "raw" / "avtalsregister" / "avtalsregister_2025-01-31.csv"
+    write_text(path, _register(4) + row("P2"))  # P2 again on line 6
+    settings = load_settings()
+    ingest_source(REGISTER, settings, "run-1")
+    check = _failed_check(settings, "run-1", "procurement_id_unique_in_snapshot")
+    assert check.file_name == path.name and check.rows == 2
+    assert "procurement_id=P2" in check.detail and "row 6" in check.detail
+    _, alert = _load(hansyn_env, published=False, checks=[check])
+    assert "NOT PUBLISHED" in alert.subject and "procurement_id_unique_in_snapshot" in alert.text
