@@ -129,6 +129,50 @@ TABLES = {
           ('P4', 'Lokalförvaltningen', 'Möbel AB', '2023-01-01', '2024-06-30', 5, 2, 0.4, 3,
            '2023-01-21', 20, 'ej uppfyllt');
     """,
+    # 2023: 3 persons in paid work → every kronor figure hidden. 2024: W = 100 000 at the
+    # default rates → kommunen 21 120 + 20 000, regionen 11 480, staten 31 420 + 5 000 (a NULL
+    # saving: incomplete), individen 67 400 − 25 000, samhället 131 420. 2025: W = 60 000 at
+    # the 2025 set (0.30, 0.20, 0.10), no cohort measured yet.
+    "socioeconomic_value": """
+        create table pub.socioeconomic_value (year integer, actor varchar,
+          wage_related_sek double, benefits_avoided_sek double, total_sek double,
+          benefits_complete boolean, paid_placement_months bigint,
+          paid_placement_persons bigint, parameters_valid_from date);
+        insert into pub.socioeconomic_value values
+          (2023, 'kommunen', null, null, null, true, 10, null, '2000-01-01'),
+          (2023, 'regionen', null, null, null, true, 10, null, '2000-01-01'),
+          (2023, 'staten', null, null, null, true, 10, null, '2000-01-01'),
+          (2023, 'individen', null, null, null, true, 10, null, '2000-01-01'),
+          (2023, 'samhället', null, null, null, true, 10, null, '2000-01-01'),
+          (2024, 'kommunen', 21120, 20000, 41120, true, 8, 6, '2000-01-01'),
+          (2024, 'regionen', 11480, 0, 11480, true, 8, 6, '2000-01-01'),
+          (2024, 'staten', 31420, 5000, 36420, false, 8, 6, '2000-01-01'),
+          (2024, 'individen', 67400, -25000, 42400, false, 8, 6, '2000-01-01'),
+          (2024, 'samhället', 131420, 0, 131420, false, 8, 6, '2000-01-01'),
+          (2025, 'kommunen', 12000, 0, 12000, true, 5, 5, '2025-01-01'),
+          (2025, 'regionen', 6000, 0, 6000, true, 5, 5, '2025-01-01'),
+          (2025, 'staten', 18000, 0, 18000, true, 5, 5, '2025-01-01'),
+          (2025, 'individen', 42000, 0, 42000, true, 5, 5, '2025-01-01'),
+          (2025, 'samhället', 78000, 0, 78000, true, 5, 5, '2025-01-01');
+    """,
+    "socioeconomic_parameter_sets": """
+        create table pub.socioeconomic_parameter_sets (valid_from date, parameter varchar,
+          placement_type varchar, value double, unit varchar, source varchar);
+        insert into pub.socioeconomic_parameter_sets values
+          ('2000-01-01', 'monthly_wage_sek', 'Anställning', 26000, 'kr per månad vid heltid',
+           'Antagande'),
+          ('2000-01-01', 'employer_fee_rate', null, 0.3142, 'andel av bruttolönen',
+           'Arbetsgivaravgifter (Skatteverket)'),
+          ('2000-01-01', 'municipal_tax_rate', null, 0.2112, 'andel av bruttolönen',
+           'Göteborgs kommunalskatt'),
+          ('2000-01-01', 'regional_tax_rate', null, 0.1148, 'andel av bruttolönen',
+           'Västra Götalandsregionens skattesats'),
+          ('2025-01-01', 'monthly_wage_sek', 'Anställning', 30000, 'kr per månad vid heltid',
+           'Nytt avtal'),
+          ('2025-01-01', 'employer_fee_rate', null, 0.30, 'andel av bruttolönen', 'Prov'),
+          ('2025-01-01', 'municipal_tax_rate', null, 0.20, 'andel av bruttolönen', 'Prov'),
+          ('2025-01-01', 'regional_tax_rate', null, 0.10, 'andel av bruttolönen', 'Prov');
+    """,
     "load_quality": """
         create table pub.load_quality (source varchar, file_name varchar, file_sha256 varchar,
           loaded_at timestamp, rows_read bigint, rows_loaded bigint, rows_rejected bigint,

@@ -47,6 +47,9 @@ SPEC_COLUMNS = {
     "i2_effect_estimates": "cohort_year benefit_type target_group treated matched controls "
     "change_per_person_sek counterfactual_change_per_person_sek effect_per_person_sek "
     "effect_ci95_low effect_ci95_high annualised_saving_sek",
+    "socioeconomic_value": "year actor wage_related_sek benefits_avoided_sek total_sek "
+    "benefits_complete paid_placement_months parameters_valid_from",
+    "socioeconomic_parameter_sets": "valid_from parameter placement_type value unit source",
     "i3_placements": "year placement_type target_group stadsomrade placements individuals",
     "i3_individuals": "year individuals placements women men under_30",
     "i4_stakeholder_survey": "wave role dimension respondents mean_score share_positive "
@@ -241,7 +244,9 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     db = sample.marts / PUBLISHED_DB
     assert report.stat().st_mtime >= db.stat().st_mtime  # written by the nightly job, after
     dom = read_report(dump_dom(report, tmp_path / "profile"))
-    assert list(dom.sections) == ["i1", "i2", "i3", "geografi", "i4", "process", "kvalitet"]
+    assert list(dom.sections) == [
+        "i1", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
+    ]  # fmt: skip
     assert dom.missing == []
     m = {k: plain(v) for k, v in dom.metrics.items()}
 
@@ -296,6 +301,13 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     for status, n in query(db, "select status, count(*) from process_sync group by status"):
         assert m[f"process.status.{status}"] == str(n)
 
+    # Socioeconomic value: every year's total per actor, * where a saving was NULL.
+    for year, actor, total, complete in query(
+        db, "select year, actor, total_sek, benefits_complete from socioeconomic_value"
+    ):
+        shown = "–" if total is None else _swedish(total, 0).replace("-", "−")
+        assert m[f"nytta.total.{year}.{actor}"] == shown + ("" if complete else "*")
+
     # Data quality: this run's files as the refresh summary counted them.
     files = sample.summary.files
     assert m["quality.loaded"] == str(sum(1 for f in files if f[2] == "loaded"))
@@ -306,9 +318,9 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert dom.dates["Senast nya data laddade"] == last
 
     # Charts in every indicator section, and the printed report starts each section on a page.
-    for section in ["i1", "i2", "i3", "geografi", "i4", "process"]:
+    for section in ["i1", "i2", "i3", "nytta", "geografi", "i4", "process"]:
         assert dom.svgs[section] >= 1, section
-    assert print_pdf(report, tmp_path / "profile", tmp_path / "report.pdf") >= 8
+    assert print_pdf(report, tmp_path / "profile", tmp_path / "report.pdf") >= 9
 
 
 def test_the_readme_questions_run_on_the_published_file(sample):

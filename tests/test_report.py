@@ -127,9 +127,11 @@ def test_every_figure_matches_the_tables(full_report):
 def test_breakdowns_trends_and_labels(full_report):
     html = full_report.read_text(encoding="utf-8")
     dom = read_report(html)
-    assert list(dom.sections) == ["i1", "i2", "i3", "geografi", "i4", "process", "kvalitet"]
+    assert list(dom.sections) == [
+        "i1", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
+    ]  # fmt: skip
     # A chart in every section but data quality (a table); trends over years and waves.
-    for section in ["i1", "i2", "i3", "geografi", "i4", "process"]:
+    for section in ["i1", "i2", "i3", "nytta", "geografi", "i4", "process"]:
         assert dom.svgs[section] >= 1, section
     i3 = plain(dom.texts["i3"])
     # Placements 2024 per type: Anställning 20, Praktik 12 + a suppressed cell, Trainee 18.
@@ -156,6 +158,33 @@ def test_breakdowns_trends_and_labels(full_report):
     assert "Avtalsregistret220021820" in quality.replace(" ", "")
 
 
+def test_socioeconomic_value_per_year_and_actor_with_its_parameters(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    dom = read_report(html)
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    # The headline is 2024, the newest year with benefits avoided (2025's cohort is not yet
+    # measured); a NULL saving there marks samhället incomplete.
+    assert m["nytta.samhallet"] == "131 420 kr"
+    assert m["nytta.months"] == "8"
+    assert "131 tkr för samhället 2024" in plain(html)
+    assert m["nytta.total.2024.kommunen"] == "41 120"
+    assert m["nytta.total.2024.staten"] == "36 420*"
+    assert m["nytta.total.2024.samhället"] == "131 420*"
+    assert m["nytta.total.2025.individen"] == "42 000"
+    assert m["nytta.total.2023.samhället"] == "–"  # 3 persons in paid work
+    text = plain(dom.texts["nytta"])
+    cells = "".join(text.split())  # the table's cells run together without their spaces
+    # The split per actor: individen's wage 67 400 and the benefits it no longer gets.
+    assert "2024Individen67400−25000*42400" in cells  # * a saving of it is NULL
+    # Each set used, with the years that used it, its values and sources.
+    assert "Gäller från 2000-01-01, används för 2023, 2024." in text
+    assert "Gäller från 2025-01-01, används för 2025." in text
+    assert "ArbetsgivaravgiftandelavbruttolönenArbetsgivaravgifter(Skatteverket)31,42%" in cells
+    assert "MånadslönvidheltidAnställningkrpermånadvidheltidNyttavtal30000kr" in cells
+    for word in ("undanträngning", "hälsa", "det långa loppet"):
+        assert word in text
+
+
 def test_self_contained_swedish_and_printable(full_report):
     html = full_report.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html
@@ -170,8 +199,8 @@ def test_small_numbers_are_never_shown(full_report):
     assert scan_html(full_report) == []
     # Every suppressed count of the fixture shows as <5: i2 Nyanländ's 4 counts, i3 under_30
     # (card and table: 2), the placed of Sydväst and of mellanområde 36 (2), the Deltagare's
-    # respondents (1) → 4 + 2 + 2 + 1 = 9.
-    assert html.count('class="pc">&lt;5<') == 9
+    # respondents (1), the persons in paid work in 2023 (1) → 4 + 2 + 2 + 1 + 1 = 10.
+    assert html.count('class="pc">&lt;5<') == 10
 
 
 def test_sections_say_when_a_table_is_not_published(tmp_path):
@@ -185,6 +214,7 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
         "i4_stakeholder_survey",
         "process_sync",
         "load_quality",
+        "socioeconomic_value",
     }
     assert plain(dom.metrics["i1.share_employment"]) == "50 %"
 
@@ -192,7 +222,7 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
 def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
     db = make_published(tmp_path / "indikatorer.duckdb", [])
     dom = read_report(r.build_report(db, GENERATED))
-    assert len(dom.missing) == 7
+    assert len(dom.missing) == 8
     assert set(dom.missing) >= {"i1_procurement_share", "i3_individuals", "load_quality"}
 
 
@@ -215,6 +245,7 @@ def test_chromium_renders_every_section(full_report, tmp_path):
         "i1": "Indikator 1 – Upphandlingar med social hänsyn",
         "i2": "Indikator 2 – Minskat behov av ersättning",
         "i3": "Indikator 3 – Individer i arbete",
+        "nytta": "Samhällsekonomisk nytta – vem vinner vad",
         "geografi": "Geografisk fördelning – fördelningsnyckeln mot utfallet",
         "i4": "Indikator 4 – Intressenternas syn på modellen",
         "process": "Processynk – krav, anvisningar och tillsättningar",
@@ -222,9 +253,9 @@ def test_chromium_renders_every_section(full_report, tmp_path):
     }
     assert plain(dom.metrics["i3.individuals"]) == "42"
     assert plain(dom.metrics["i2.saving"]) == "460 000 kr*"
-    # The print CSS starts each of the 7 sections on a new page (summary first).
+    # The print CSS starts each of the 8 sections on a new page (summary first).
     pages = print_pdf(full_report, tmp_path / "profile", tmp_path / "report.pdf")
-    assert pages >= 8
+    assert pages >= 9
 
 
 def test_every_fixture_table_is_in_the_report():
@@ -241,6 +272,8 @@ def test_every_fixture_table_is_in_the_report():
         "i4_stakeholder_survey",
         "process_sync",
         "load_quality",
+        "socioeconomic_value",
+        "socioeconomic_parameter_sets",
     }
 
 

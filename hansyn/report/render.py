@@ -362,6 +362,112 @@ def section_i3(pub: Published) -> Section:
     return s
 
 
+ACTORS = ["kommunen", "regionen", "staten", "individen", "samhället"]
+PARAMETER_LABELS = {
+    "monthly_wage_sek": "Månadslön vid heltid",
+    "employer_fee_rate": "Arbetsgivaravgift",
+    "municipal_tax_rate": "Kommunalskatt",
+    "regional_tax_rate": "Regionskatt",
+}
+
+
+def _parameter_value(parameter: str, value: float | None) -> str:
+    return fmt_sek(value) if parameter == "monthly_wage_sek" else fmt_share(value, 2)
+
+
+def section_socioeconomic(pub: Published) -> Section:
+    s = Section("nytta", "Samhällsekonomisk nytta – vem vinner vad", "sections/nytta.html")
+    if not pub.has("socioeconomic_value"):
+        s.missing = "socioeconomic_value"
+        return s
+    rows = pub.rows(
+        "select year, actor, wage_related_sek, benefits_avoided_sek, total_sek, "
+        "benefits_complete, paid_placement_months, paid_placement_persons, "
+        "parameters_valid_from from socioeconomic_value order by year"
+    )
+    order = {a: i for i, a in enumerate(ACTORS)}
+    rows.sort(key=lambda r: (r["year"], order.get(r["actor"], len(ACTORS)), r["actor"]))
+    years: dict[int, dict] = {}
+    for r in rows:
+        y = years.setdefault(
+            r["year"],
+            {
+                "year": r["year"],
+                "months": r["paid_placement_months"],
+                "persons": r["paid_placement_persons"],
+                "valid_from": r["parameters_valid_from"],
+                "actors": [],
+                "by_actor": {},
+            },
+        )
+        y["actors"].append(r)
+        y["by_actor"][r["actor"]] = r
+    s.data = {
+        "years": list(years.values()),
+        "parameter_sets": [],
+        "actors": ACTORS,
+        "chart": None,
+        "last": None,
+    }
+    if not years:
+        return s
+    # The parameter sets the years used, each with the years that used it.
+    used: dict[object, list[int]] = {}
+    for y in years.values():
+        used.setdefault(y["valid_from"], []).append(y["year"])
+    if pub.has("socioeconomic_parameter_sets"):
+        for valid_from, used_in in used.items():
+            params = pub.rows(
+                "select parameter, placement_type, value, unit, source "
+                "from socioeconomic_parameter_sets where valid_from = ? "
+                "order by parameter <> 'monthly_wage_sek', parameter, placement_type",
+                [valid_from],
+            )
+            for p in params:
+                p["label"] = PARAMETER_LABELS.get(p["parameter"], p["parameter"])
+                p["shown"] = _parameter_value(p["parameter"], p["value"])
+            s.data["parameter_sets"].append(
+                {"valid_from": valid_from, "years": used_in, "parameters": params}
+            )
+    # The headline: the newest year with both wages and benefits avoided (the newest calendar
+    # year is usually under way, and its cohort not yet measured), else the newest shown.
+    shown = [y for y in years.values() if (y["by_actor"].get("samhället") or {}).get("total_sek")]
+    measured = [
+        y
+        for y in shown
+        if any((y["by_actor"].get(a) or {}).get("benefits_avoided_sek") for a in ACTORS[:4])
+    ]
+    shown = measured or shown
+    labels = [str(y) for y in years]
+    s.data["chart"] = charts.column_chart(
+        "Nytta per aktör och år (summa)",
+        labels,
+        [
+            (
+                label(a),
+                [(y["by_actor"].get(a) or {}).get("total_sek") for y in years.values()],
+                [
+                    fmt_sek_short((y["by_actor"].get(a) or {}).get("total_sek"))
+                    for y in years.values()
+                ],
+            )
+            for a in ACTORS[:4]
+        ],
+        fmt_sek_short,
+    )
+    if shown:
+        last = shown[-1]
+        society = last["by_actor"]["samhället"]
+        s.data["last"] = {
+            "year": last["year"],
+            "total": fmt_sek(society["total_sek"]),
+            "complete": society["benefits_complete"],
+            "months": fmt_int(last["months"]),
+        }
+        s.summary = f"{fmt_sek_short(society['total_sek'])} för samhället {last['year']}"
+    return s
+
+
 def section_geography(pub: Published) -> Section:
     s = Section(
         "geografi",
@@ -651,6 +757,7 @@ SECTIONS = [
     section_i1,
     section_i2,
     section_i3,
+    section_socioeconomic,
     section_geography,
     section_i4,
     section_process,

@@ -115,7 +115,8 @@ yearly as (
 ),
 
 -- The four actors; samhället sums their columns, in this order, so that its benefits are 0
--- exactly (the individual's −(municipal + state) cancels the payers' savings).
+-- exactly (the individual's 0 − (municipal + state) cancels the payers' savings; 0 −, not a
+-- unary minus, so that nothing saved is 0 and not −0).
 actors as (
     select
         yearly.*,
@@ -124,7 +125,7 @@ actors as (
         yearly.employer_fee_rate * yearly.wage_sek as state_wage_related,
         yearly.wage_sek * (1 - yearly.municipal_tax_rate - yearly.regional_tax_rate)
             as individual_wage_related,
-        -(yearly.municipal_saving + yearly.state_saving) as individual_benefits
+        0 - (yearly.municipal_saving + yearly.state_saving) as individual_benefits
     from yearly
 ),
 
