@@ -79,6 +79,8 @@ class Settings:
     # A file changed more recently than this may still be being written (a copy or an export
     # in progress): it is left for the next run. The sensor waits the same minute of stillness.
     settle_seconds: float = 0.0
+    # The feedback files to the suppliers (not published): beside the marts folder by default.
+    feedback_dir: Path | None = None
 
 
 def load_settings() -> Settings:
@@ -86,9 +88,10 @@ def load_settings() -> Settings:
     key = os.environ.get("HANSYN_PSEUDONYM_KEY", "")
     is_dev = key == ""
     recipients = _list("HANSYN_ALERT_TO")
+    marts_dir = _path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
     return Settings(
         raw_dir=_path("HANSYN_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
-        marts_dir=_path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
+        marts_dir=marts_dir,
         warehouse=_path("HANSYN_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse.duckdb"),
         dbt_target_dir=_path("HANSYN_DBT_TARGET", DBT_PROJECT_DIR / "target"),
         dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
@@ -96,6 +99,7 @@ def load_settings() -> Settings:
         pseudonym_key_is_development=is_dev,
         accept_row_count_drop=_list("HANSYN_ACCEPT_ROW_COUNT_DROP"),
         settle_seconds=float(os.environ.get("HANSYN_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
+        feedback_dir=_path("HANSYN_FEEDBACK_DIR", marts_dir.parent / "feedback"),
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),

@@ -9,6 +9,7 @@ from .publication import published_marts
 from .quality_checks import quality_checks, quality_checks_log
 from .schedules import nightly_refresh, nightly_schedule
 from .sensors import sensors
+from .supplier_followup import supplier_followup
 
 defs = dg.Definitions(
     assets=[
@@ -18,6 +19,7 @@ defs = dg.Definitions(
         hansyn_dbt_assets,
         published_marts,
         indicator_report,
+        supplier_followup,
     ],
     asset_checks=quality_checks,
     jobs=[nightly_refresh],

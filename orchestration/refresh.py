@@ -13,6 +13,7 @@ import dagster as dg
 from hansyn.alerts.messages import cause_in_words
 from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
+from hansyn.sources.personnummer import published_text
 from hansyn.warehouse import warehouse
 
 from .run_alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run, error_chain
@@ -161,9 +162,13 @@ def run_refresh() -> RefreshSummary:
         summary.tables = mat.metadata["tables"].value
     if settings.warehouse.exists():
         with warehouse(settings, read_only=True) as con:
-            summary.files = con.execute(
-                "select source, file_name, status, rows_loaded, rows_rejected, message "
-                "from audit.load_log where run_id = ? order by source, file_name",
-                [result.run_id],
-            ).fetchall()
+            # A sole trader's number in a file name: XXXXXXXXXX on the console too.
+            summary.files = [
+                tuple(published_text(value) for value in row)
+                for row in con.execute(
+                    "select source, file_name, status, rows_loaded, rows_rejected, message "
+                    "from audit.load_log where run_id = ? order by source, file_name",
+                    [result.run_id],
+                ).fetchall()
+            ]
     return summary

@@ -16,6 +16,7 @@ from hansyn.alerts.messages import (
     cause_in_words,
     run_loads,
 )
+from hansyn.alerts.missing_reports import reminder_problems
 from hansyn.config import Settings, load_settings
 
 log = logging.getLogger("hansyn.alerts")
@@ -98,6 +99,11 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
         except Exception as e:  # a locked or broken warehouse must not hide the rest
             log.error("alert for run %s: the load log could not be read: %r", run_id, e)
             loads = []
+        try:
+            missing_reports = reminder_problems(settings, run_id)
+        except Exception as e:
+            log.error("alert for run %s: the missing reports could not be read: %r", run_id, e)
+            missing_reports = []
         checks, steps, published = run_findings(instance, run_id)
         run = instance.get_run_by_id(run_id)
         alert = build_alert(
@@ -109,6 +115,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
             published=published,
             started_by=started_by(dict(run.tags)) if run else None,
             marts_dir=str(settings.marts_dir),
+            missing_reports=missing_reports,
         )
         if alert is None:
             log.info("run %s: nothing to report, no alert", run_id)

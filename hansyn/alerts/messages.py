@@ -105,7 +105,8 @@ def cause_in_words(errors: list[tuple[str, str]]) -> str:
 
 @dataclass
 class Problem:
-    kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed
+    kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed |
+    # report_missing
     source: str | None
     file_name: str | None
     what: str
@@ -224,9 +225,13 @@ def build_alert(
     published: bool | None = None,
     started_by: str | None = None,
     marts_dir: str | None = None,
+    missing_reports: list[Problem] = (),
 ) -> Alert | None:
-    """The run's one message, or None when there is nothing to report."""
+    """The run's one message, or None when there is nothing to report. `missing_reports`: the
+    suppliers whose report for the last due quarter is missing, on the night it falls due
+    (`missing_reports.reminder_problems`)."""
     problems = file_problems(loads, settings.rejected_rows_threshold)
+    problems += list(missing_reports)
     problems += check_problems(failed_checks)
     problems += [
         Problem("step_failed", None, None, f"step {s.step_key} failed: {s.error}", blocking=True)
@@ -252,6 +257,8 @@ def build_alert(
         parts.append(_plural(counts["check_failed"], "check") + " failed")
     if counts.get("step_failed"):
         parts.append(_plural(counts["step_failed"], "step") + " failed")
+    if counts.get("report_missing"):
+        parts.append(_plural(counts["report_missing"], "supplier report") + " missing")
     blocked = any(p.blocking for p in problems)
     if published is False or (published is None and blocked):
         headline = "NOT PUBLISHED"

@@ -2,7 +2,11 @@
 
 A placement that goes on is reported again every quarter (its end date only once it is known),
 some reports carry a mistake that a corrected file of the same quarter fixes, one file is
-delivered twice, a few rows are bad, and two files come in the wrong shape (refused)."""
+delivered twice, a few rows are bad, and two files come in the wrong shape (refused). For the
+supplier follow-up: a supplier with nothing to report for a quarter sends the template with its
+header row only, others send nothing (missing), one quarter's only file is refused, one report
+comes under another name (its rows say whose it is), and a sole trader reports under their
+personnummer."""
 
 from __future__ import annotations
 
@@ -85,10 +89,14 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
         start = good[4] if isinstance(good[4], dt.date) else dt.date.fromisoformat(str(good[4]))
         reports[key].append([*good[:5], start - dt.timedelta(days=10), *good[6:]])
 
+    # A report under another name (its rows say whose it is), of a quarter already due.
+    due_keys = [k for k in keys if quarter_end(k[1]) + dt.timedelta(days=30) <= TODAY]
+    renamed = due_keys[len(due_keys) // 3] if due_keys else None
     for org, q in keys:
         rows = reports[(org, q)]
         rng.shuffle(rows)
-        path = folder / f"rapport_{org}_{label(q)}.xlsx"
+        name = f"Kvartalsrapport {label(q)}.xlsx" if (org, q) == renamed else None
+        path = folder / (name or f"rapport_{org}_{label(q)}.xlsx")
         written.append(write_xlsx(path, HEADER, rows, sheet=SHEET))
         if any(id(r) in corrections for r in rows):
             # Same quarter, later file name: the corrected report wins over the first one.
@@ -113,4 +121,34 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
             sheet=SHEET,
         )
     )
+    written += _quarters_without_placements(world, folder, set(reports))
+    return written
+
+
+def _due_quarters(world: World) -> set[tuple[str, tuple[int, int]]]:
+    """(supplier, quarter) that a contract with an employment requirement runs in, with the 30
+    days' grace after the quarter passed by the register's date."""
+    due = set()
+    for c in world.contracts:
+        if c.social_level < 3 or not c.supplier_org_number:
+            continue
+        q, last = quarter(c.start), quarter(min(c.end or TODAY, TODAY))
+        while q <= last and quarter_end(q) + dt.timedelta(days=30) <= TODAY:
+            due.add((c.supplier_org_number, q))
+            q = next_quarter(q)
+    return due
+
+
+def _quarters_without_placements(world: World, folder: Path, reported: set) -> list[Path]:
+    """Quarters owed with nothing to report: every third gets the header-only template, one
+    gets only a file in the old template (refused: underkänd), the rest nothing (saknas)."""
+    written = []
+    refused = False
+    for i, (org, q) in enumerate(sorted(_due_quarters(world) - reported)):
+        path = folder / f"rapport_{org}_{label(q)}.xlsx"
+        if i % 3 == 0:
+            written.append(write_xlsx(path, HEADER, [], sheet=SHEET))
+        elif i % 3 == 2 and not refused:
+            written.append(write_xlsx(path, HEADER, [], sheet="Blad1"))
+            refused = True
     return written

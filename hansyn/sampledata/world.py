@@ -73,6 +73,8 @@ SUPPLIERS = [
     ("5560000068", "Transport Centrum AB"),
     ("5560000076", "Arkiv och Dokument i Göteborg AB"),
 ]
+# A sole trader (enskild firma): the organisationsnummer is the owner's personnummer.
+SOLE_TRADER = ("7503149879", "Lindqvists Fönsterputs")
 # How common each kind of placement is in the sample city (a kind the seed `placement_types`
 # adds gets the last weight).
 PLACEMENT_WEIGHTS = [40, 10, 10, 25, 15]
@@ -264,6 +266,12 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
             )
         )
 
+    # A sole trader, whose organisationsnummer is their personnummer, holds some of the
+    # contracts with an employment requirement (chosen without the random stream, so the rest of
+    # the city stays as it was): never published, masked in the report files' names.
+    for contract in world.contracts[3::9]:
+        if contract.social_level >= 3 and contract.supplier_org_number:
+            contract.supplier_org_number, contract.supplier_name = SOLE_TRADER
     used: set[str] = set()
     n_people = max(60, round(700 * scale))
     world.people = [make_person(rng, used) for _ in range(n_people)]

@@ -24,7 +24,8 @@ current_files as (
         load_log.status,
         load_log.rows_read,
         load_log.rows_loaded,
-        load_log.rows_rejected
+        load_log.rows_rejected,
+        load_log.message
     from load_log
     inner join latest_run on load_log.run_id = latest_run.run_id
     where load_log.status in ('loaded', 'refused')
@@ -56,6 +57,7 @@ final as (
         current_files.rows_read,
         current_files.rows_loaded,
         current_files.rows_rejected,
+        current_files.message,
         case
             when named.supplier_key is not null then named.supplier_key
             when file_rows.suppliers = 1 and file_rows.report_periods = 1
