@@ -3,12 +3,12 @@ pipeline's published ones.
 
 DuckDB reads CSV but not xlsx here (its excel extension cannot be downloaded on this machine), and
 its CSV reader takes UTF-8 only. So the runner first prepares the raw folder, and that time
-counts in the floor's: each xlsx sheet is read with openpyxl (the reader the pipeline's loaders
-use too; the supplier reports' sheet `Rapport`, a workbook without it left out as the loader
-refuses it) and the workbooks of a folder are written as one CSV, `xlsx_sheets.csv`, with each
-row's file and sheet row in `_file` and `_row`; a CSV in Windows-1252 is re-encoded to UTF-8;
-a file whose content repeats an earlier one's (in file-name order) is left out. Then it runs
-the SQL, whose tables land in `floor.duckdb`.
+counts in the floor's: each xlsx sheet is read with calamine (the loaders' own reader,
+`hansyn.sources.readers.sheet_rows`; the supplier reports' sheet `Rapport`, a workbook without
+it, or one the loaders refuse, left out) and the workbooks of a folder are written as one CSV,
+`xlsx_sheets.csv`, with each row's file and sheet row in `_file` and `_row`; a CSV in
+Windows-1252 is re-encoded to UTF-8; a file whose content repeats an earlier one's (in
+file-name order) is left out. Then it runs the SQL, whose tables land in `floor.duckdb`.
 
     python bench/floor.py --raw DIR --out DIR [--json FILE] [--marts DIR]
 """
@@ -25,8 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-# The loaders' own cell-to-text rule, so the floor reads a workbook exactly as they do.
-from hansyn.sources.readers import cell_text
+# The loaders' own reader and cell-to-text rule, so the floor reads a workbook exactly as they do.
+from hansyn.sources.contract import FileRefused
+from hansyn.sources.readers import cell_text, sheet_rows
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parent / "dbt_project" / "seeds"
@@ -36,23 +37,18 @@ FLOAT_DIGITS = 9  # doubles compared after rounding (sums in another order diffe
 
 def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
     """The sheet's rows as header → cell text, with the sheet row in `_row`; None when the
-    workbook has no such sheet."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook has no such sheet or is not readable (the loaders refuse it)."""
     try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            return None
-        rows = wb[sheet or wb.sheetnames[0]].iter_rows(values_only=True)
-        header = [cell_text(h).strip() for h in next(rows, ())]
-        out = []
-        for number, row in enumerate(rows, start=2):
-            cells = [cell_text(v) for v in row]
-            if any(c.strip() for c in cells):
-                out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
-                            "_row": number})  # fmt: skip
-    finally:
-        wb.close()
+        rows = iter(sheet_rows(path, sheet))
+    except FileRefused:
+        return None
+    header = [cell_text(h).strip() for h in next(rows, ())]
+    out = []
+    for number, row in enumerate(rows, start=2):
+        cells = [cell_text(v) for v in row]
+        if any(c.strip() for c in cells):
+            out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
+                        "_row": number})  # fmt: skip
     return out
 
 

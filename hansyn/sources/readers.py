@@ -155,40 +155,106 @@ def read_xlsx(
     sheet: str | None = None,
 ) -> pd.DataFrame:
     """A delivered workbook (header in row 1) as text columns, plus `_row` (the sheet row)."""
+    optional = optional or {}
+    rows = iter(sheet_rows(path, sheet))
+    header = next(rows, None)
+    if header is None:
+        raise FileRefused(path.name, "the sheet is empty")
+    mapping = _match_columns(path.name, [cell_text(h) for h in header], required, optional)
+    cols = sorted(mapping)
+    records = []
+    numbers = []
+    for number, row in enumerate(rows, start=2):
+        values = [cell_text(row[i]) if i < len(row) else "" for i in cols]
+        if any(v.strip() for v in values):
+            records.append(values)
+            numbers.append(number)
+    frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
+    frame["_row"] = numbers
+    return _strip(frame)
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
+    """Every row of a workbook's sheet (the named one, else the first) from A1, as cell values;
+    refuses a file that is not a readable workbook or has no such sheet.
+
+    Read with calamine (Rust, some 30 times faster than openpyxl on the suppliers' reports),
+    which gives the values openpyxl gives (dates as dates, numbers as floats, text as text)
+    except for an error cell (`#N/A`, `#DIV/0!`), which it reads as empty: a workbook with one
+    is read with openpyxl, which keeps the error's text, so that such a cell is rejected with
+    a reason instead of passing as a missing value."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine's errors (zip, XML, password) and OSError
+        raise FileRefused(path.name, f"not a readable xlsx workbook: {_unreadable(e)}") from e
+    try:
+        names = workbook.sheet_names
+        if sheet is None and names:
+            sheet = names[0]
+        elif sheet not in names:
+            raise FileRefused(path.name, f"no sheet {sheet!r} (sheets: {', '.join(names)})")
+        if _has_error_cells(path):
+            return _openpyxl_rows(path, sheet)
+        try:
+            return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as e:
+            raise FileRefused(path.name, f"not a readable xlsx workbook: {_unreadable(e)}") from e
+    finally:
+        workbook.close()
+
+
+def _unreadable(error: Exception) -> str:
+    """calamine's error in words (its own messages are terse: `XmlError: c`)."""
+    kind = type(error).__name__
+    detail = str(error).strip()
+    what = {
+        "ZipError": "not an xlsx (zip) archive, or a damaged one",
+        "XmlError": "damaged XML inside the workbook",
+        "PasswordError": "the workbook is password-protected",
+        "WorksheetNotFound": "a sheet the workbook lists is missing from the file",
+    }.get(kind)
+    if what is None:
+        return f"{kind}: {detail}" if detail else kind
+    return f"{what} ({detail})" if detail else what
+
+
+# An error cell in a sheet's XML: <c r="A2" t="e">. Searched in the raw bytes, in chunks.
+_ERROR_CELL = (b' t="e"', b" t='e'")
+
+
+def _has_error_cells(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as member:
+                    tail = b""
+                    for chunk in iter(lambda m=member: m.read(1 << 20), b""):
+                        window = tail + chunk
+                        if any(marker in window for marker in _ERROR_CELL):
+                            return True
+                        tail = window[-8:]
+    except (OSError, zipfile.BadZipFile):
+        return False  # calamine read it: let its reading stand
+    return False
+
+
+def _openpyxl_rows(path: Path, sheet: str) -> list[list[object]]:
     import openpyxl
 
-    optional = optional or {}
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raise FileRefused(path.name, f"not a readable xlsx workbook: {e}") from e
     try:
-        if sheet is None:
-            ws = workbook[workbook.sheetnames[0]]
-        elif sheet in workbook.sheetnames:
-            ws = workbook[sheet]
-        else:
-            raise FileRefused(
-                path.name, f"no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
-            )
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise FileRefused(path.name, "the sheet is empty")
-        mapping = _match_columns(path.name, [cell_text(h) for h in header], required, optional)
-        cols = sorted(mapping)
-        records = []
-        numbers = []
-        for number, row in enumerate(rows, start=2):
-            values = [cell_text(row[i]) if i < len(row) else "" for i in cols]
-            if any(v.strip() for v in values):
-                records.append(values)
-                numbers.append(number)
+        return [list(row) for row in workbook[sheet].iter_rows(values_only=True)]
     finally:
         workbook.close()
-    frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
-    frame["_row"] = numbers
-    return _strip(frame)
 
 
 def _strip(frame: pd.DataFrame) -> pd.DataFrame:
