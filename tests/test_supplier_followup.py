@@ -158,3 +158,42 @@ def test_reasons_in_swedish_with_what_to_correct():
     )
     wrong, fix = in_swedish("something new", whole_file=False)
     assert wrong == "something new" and fix.startswith("Rätta raden")
+
+
+def test_report_section_on_the_suppliers(tmp_path):
+    import duckdb
+
+    from hansyn.report.render import build_report
+
+    db = tmp_path / "indikatorer.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create table supplier_reporting (supplier_org_number varchar, supplier_name varchar, "
+        "report_period varchar, contracts_running bigint, status varchar, "
+        "received_file varchar, placements_reported bigint, is_sole_trader boolean)"
+    )
+    con.execute(
+        """insert into supplier_reporting values
+        ('5560000001', 'Städ AB', '2025-Q3', 1, 'inkommen', 'rapport_5560000001_2025-Q3.xlsx', 2, false),
+        ('5560000001', 'Städ AB', '2025-Q4', 1, 'saknas', null, 0, false),
+        (null, 'Lindqvists Fönsterputs', '2025-Q3', 1, 'underkänd', null, 0, true),
+        (null, 'Lindqvists Fönsterputs', '2025-Q4', 1, 'inkommen', 'rapport_XXXXXXXXXX_2025-Q4.xlsx', 0, true)"""
+    )
+    con.execute(
+        "create table supplier_scorecard as select * from (values "
+        "('5560000001', 'Städ AB', 1, 4, 3, 0.75, 2, 1, 1, 0.5, '2025-Q3', 0, 2, false), "
+        "(null, 'Lindqvists Fönsterputs', 1, 0, 0, null, 2, 1, 1, 0.5, '2025-Q4', 1, 0, true)) "
+        "t(supplier_org_number, supplier_name, contracts_with_requirement, required_places, "
+        "placed_individuals, fill_rate, reports_due, reports_received, reports_missing, "
+        "reporting_rate, last_report_period, files_refused, rows_rejected, is_sole_trader)"
+    )
+    con.close()
+
+    html = build_report(db)
+
+    section = html[html.index('id="leverantorer"') :]
+    section = section[: section.index("</section>")]
+    assert "50\u00a0%" in section  # 2 of 4 due reports received
+    assert "rapporter saknas eller är underkända" in section
+    assert "enskild firma" in section and "Lindqvists Fönsterputs" in section
+    assert "75\u00a0%" in section  # Städ AB: 3 of 4 places

@@ -676,6 +676,84 @@ def section_process(pub: Published) -> Section:
     return s
 
 
+def section_suppliers(pub: Published) -> Section:
+    s = Section(
+        "leverantorer", "Leverantörernas rapporter – inkomna, saknade, krävda och tillsatta",
+        "sections/leverantorer.html",
+    )  # fmt: skip
+    for table in ("supplier_reporting", "supplier_scorecard"):
+        if not pub.has(table):
+            s.missing = table
+            return s
+    quarters = pub.rows(
+        "select report_period as period, count(*) as due, "
+        "count(*) filter (where status = 'inkommen') as received, "
+        "count(*) filter (where status = 'underkänd') as refused, "
+        "count(*) filter (where status = 'saknas') as missing "
+        "from supplier_reporting group by report_period order by report_period"
+    )
+    for q in quarters:
+        q["rate"] = _share(q["received"], q["due"])
+    missing: dict[tuple, dict] = {}
+    for r in pub.rows(
+        "select supplier_name, supplier_org_number, report_period, status from supplier_reporting "
+        "where status in ('saknas', 'underkänd') order by supplier_name, report_period"
+    ):
+        org = r["supplier_org_number"] or "enskild firma"
+        item = missing.setdefault(
+            (r["supplier_name"], org),
+            {"name": r["supplier_name"] or org, "org": org, "saknas": [], "underkand": []},
+        )
+        item["saknas" if r["status"] == "saknas" else "underkand"].append(r["report_period"])
+    scorecard = pub.rows(
+        "select * from supplier_scorecard order by supplier_name, supplier_org_number"
+    )
+    for r in scorecard:
+        r["org"] = r["supplier_org_number"] or "enskild firma"
+    due, received = _sum(q["due"] for q in quarters), _sum(q["received"] for q in quarters)
+    s.data = {
+        "due": due,
+        "received": received,
+        "rate": _share(received, due),
+        "missing": _sum(q["missing"] + q["refused"] for q in quarters),
+        "required": _sum(r["required_places"] for r in scorecard),
+        "placed": _sum(r["placed_individuals"] for r in scorecard),
+        "quarters": list(reversed(quarters)),
+        "rate_chart": charts.line_chart(
+            "Andel inkomna rapporter per kvartal",
+            [q["period"] for q in quarters],
+            [("Inkomna", [q["rate"] for q in quarters])],
+            fmt_share,
+            top=1.0,
+        ),
+        "missing_suppliers": sorted(missing.values(), key=lambda m: (m["name"], m["org"])),
+        "places_chart": charts.column_chart(
+            "Krävda och tillsatta platser",
+            [r["supplier_name"] or r["org"] for r in scorecard],
+            [
+                (
+                    "Krävda",
+                    [r["required_places"] for r in scorecard],
+                    [fmt_int(r["required_places"]) for r in scorecard],
+                ),
+                (
+                    "Tillsatta",
+                    [r["placed_individuals"] for r in scorecard],
+                    [fmt_int(r["placed_individuals"]) for r in scorecard],
+                ),
+            ],
+            fmt_int,
+        ),
+        "scorecard": scorecard,
+    }
+    s.summary = (
+        f"{fmt_int(received)} av {fmt_int(due)} förfallna rapporter har kommit in"
+        if due
+        else "inga rapporter har förfallit än"
+    )
+    return s
+
+
 def latest_loads(pub: Published) -> list[dict]:
     """Each delivered file as its most recent load left it (every file is read each night)."""
     checks = "checks_failed" if "checks_failed" in pub.columns("load_quality") else "null"
@@ -761,6 +839,7 @@ SECTIONS = [
     section_geography,
     section_i4,
     section_process,
+    section_suppliers,
     section_quality,
 ]
 
