@@ -6,6 +6,7 @@
 
 with
 
+-- depends_on: {{ ref('i2_effect_estimates') }}  (the total of a relation in the YAML's meta.privacy)
 windows as (
     select * from {{ ref('int_benefit_windows_summed') }}
 ),
@@ -29,6 +30,36 @@ counted as (
     group by cohort_year, benefit_type, target_group
 ),
 
+cells as (
+    select
+        *,
+        individuals between 1 and 4 as individuals_hidden
+    from counted
+),
+
+-- Complementary suppression over the relation in the YAML: the individuals are the treated of
+-- i2_effect_estimates (the same persons), so a cell hidden there is hidden here too; else the
+-- target groups' individuals, against Alla's treated there, would give its hidden cells back.
+{{ complementary_suppression(
+    'cells',
+    ['cohort_year', 'benefit_type', 'target_group', 'individuals', 'recipients_before',
+     'recipients_after', 'payees_before', 'payees_after', 'amount_before_sek',
+     'amount_after_sek', 'left_benefit', 'individuals_hidden'],
+    privacy_relations(),
+    into='protected'
+) }},
+
+-- A hidden individuals hides the amounts summed over them (as the small-number rule does).
+unhidden as (
+    select
+        * replace (
+            case when individuals_hidden then null else individuals end as individuals,
+            case when individuals_hidden then null else amount_before_sek end as amount_before_sek,
+            case when individuals_hidden then null else amount_after_sek end as amount_after_sek
+        )
+    from protected
+),
+
 final as (
     select
         cohort_year,
@@ -43,7 +74,7 @@ final as (
         {{ suppress_if_few('left_benefit', 'left_benefit') }} as left_benefit,
         {{ suppress_if_few('2 * (amount_before_sek - amount_after_sek)', both_windows) }}
             as annualised_saving_sek
-    from counted
+    from unhidden
 )
 
 select

@@ -112,6 +112,49 @@ counted as (
             and estimated.target_group = control_persons.target_group
 ),
 
+cells as (
+    select
+        *,
+        treated between 1 and 4 as treated_hidden,
+        matched between 1 and 4 as matched_hidden
+    from counted
+),
+
+-- Complementary suppression over the relations in the YAML (the target groups' treated and
+-- matched sum to Alla's), one relation per count.
+{{ complementary_suppression(
+    'cells',
+    ['cohort_year', 'benefit_type', 'target_group', 'treated', 'matched', 'controls',
+     'change_per_person_sek', 'counterfactual_change_per_person_sek', 'effect_per_person_sek',
+     'effect_ci95_low', 'effect_ci95_high', 'annualised_saving_sek', 'treated_hidden',
+     'matched_hidden'],
+    privacy_relations(),
+    into='protected'
+) }},
+
+-- A hidden count is NULL, and a hidden matched hides the estimates: the saving over the effect
+-- per person would give matched back.
+unhidden as (
+    select
+        * replace (
+            case when treated_hidden then null else treated end as treated,
+            case when matched_hidden then null else matched end as matched,
+            case when matched_hidden then null else change_per_person_sek end
+                as change_per_person_sek,
+            case when matched_hidden then null else counterfactual_change_per_person_sek end
+                as counterfactual_change_per_person_sek,
+            case when matched_hidden then null else effect_per_person_sek end
+                as effect_per_person_sek,
+            case when matched_hidden then null else effect_ci95_low end
+                as effect_ci95_low,
+            case when matched_hidden then null else effect_ci95_high end
+                as effect_ci95_high,
+            case when matched_hidden then null else annualised_saving_sek end
+                as annualised_saving_sek
+        )
+    from protected
+),
+
 -- Small-number rule: the counts 1–4 are NULL; a mean, bound or saving is NULL when the matched
 -- or the controls it is computed over are 1–4. With no matched person they are NULL already
 -- (a mean over nobody).
@@ -135,7 +178,7 @@ final as (
             as effect_ci95_high,
         cast({{ suppress_if_few('annualised_saving_sek', estimate_persons) }} as double)
             as annualised_saving_sek
-    from counted
+    from unhidden
 )
 
 select * from final
