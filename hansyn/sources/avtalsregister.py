@@ -90,8 +90,8 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows = pd.DataFrame(index=frame.index)
     rows["snapshot_date"] = snapshot
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
-    rows["diarienummer"] = v.text("diarienummer", "Diarienummer")
-    rows["title"] = v.text("title", "Upphandlingens titel")
+    rows["diarienummer"] = v.free_text("diarienummer", "Diarienummer")
+    rows["title"] = v.free_text("title", "Upphandlingens titel")
     rows["buyer_organisation"] = v.text("buyer_organisation", "Beställande organisation")
     rows["buyer_org_number"] = v.orgnr("buyer_org_number", "Organisationsnummer för köpare")
     rows["procurement_type"] = v.choice(
@@ -119,7 +119,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         v.orgnr("supplier_org_number", "Leverantör organisationsnummer", required=False),
         ctx.pseudonym_key,
     )
-    rows["supplier_name"] = v.text("supplier_name", "Leverantör namn")
+    rows["supplier_name"] = v.free_text("supplier_name", "Leverantör namn")
     area = frame["execution_area"].str.zfill(2).where(frame["execution_area"] != "", None)
     v.reject(
         area.notna() & ~area.isin(areas),

@@ -35,6 +35,8 @@ class ParsedFile:
     rows: pd.DataFrame
     rejected: pd.DataFrame
     rows_read: int
+    # Free-text cells whose personnummer was masked, per column label (RowValidator.free_text).
+    masked_cells: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

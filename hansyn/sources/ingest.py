@@ -98,6 +98,15 @@ def _log_rejections(source: Source, report: FileReport, rejected: pd.DataFrame) 
     )
 
 
+def _note_masked(source: Source, report: FileReport, masked: dict[str, int]) -> None:
+    """The file's message says how many free-text cells carried a personnummer (masked)."""
+    cells = sum(masked.values())
+    where = ", ".join(f"{label} {n}" for label, n in masked.items())
+    note = f"{cells} free-text {'cell' if cells == 1 else 'cells'} masked ([personnummer]): {where}"
+    report.message = "; ".join(m for m in (report.message, note) if m)
+    log.warning("%s/%s: %s", source.name, report.file_name, note)
+
+
 def parse_source(
     source: Source,
     settings: Settings,
@@ -215,6 +224,8 @@ def parse_source(
             file_report.rows_rejected = len(parsed.rejected)
             if file_report.rows_rejected:
                 _log_rejections(source, file_report, parsed.rejected)
+            if parsed.masked_cells:
+                _note_masked(source, file_report, parsed.masked_cells)
             frames.append(parsed.rows)
             rejected.append(parsed.rejected)
             accept(queue, file_report)
@@ -235,7 +246,9 @@ def _masked(parsed, name: str, key: bytes):
         rejected[column] = rejected[column].map(
             lambda text: personnummer.mask_numbers_in_text(text, key)
         )
-    return contract.ParsedFile(rows=rows, rejected=rejected, rows_read=parsed.rows_read)
+    return contract.ParsedFile(
+        rows=rows, rejected=rejected, rows_read=parsed.rows_read, masked_cells=parsed.masked_cells
+    )
 
 
 def outside_raw_zone(path: Path, raw_dir: Path) -> str | None:

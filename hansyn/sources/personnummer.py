@@ -22,6 +22,45 @@ def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
     return hmac.new(key, canonical_personnummer.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+# Free text (a title, a supplier's name, a diarienummer) that carries a personnummer: the
+# forms of sources.md standing alone (not inside a longer code, nor an amount's whole part),
+# whose date exists, check digit or not (a mistyped personnummer is still one). A sole
+# trader's organisationsnummer (is_sole_trader) is one too. The publication's privacy guard
+# looks for the same.
+PERSONNUMMER_MASK = "[personnummer]"
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])(?<!\d[.,])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])(?![.,]\d)"
+)
+
+
+def _looks_like_personnummer(form: str) -> bool:
+    digits = re.sub(r"\D", "", form)
+    if len(digits) == 12 and digits[:2] not in {"18", "19", "20"}:
+        return False
+    if not is_sole_trader(digits[-10:]):  # the month digits 01–12, as for an orgnr
+        return False
+    month, day = int(digits[-8:-6]), int(digits[-6:-4])
+    try:
+        dt.date(2000, month, day - 60 if day > 60 else day)  # 2000: 29 February exists
+    except ValueError:
+        return False
+    return True
+
+
+def mask_personnummer_in_text(text: str) -> tuple[str, int]:
+    """`text` with every personnummer in it as [personnummer], and how many there were."""
+    count = 0
+
+    def mask(match: re.Match) -> str:
+        nonlocal count
+        if not _looks_like_personnummer(match.group()):
+            return match.group()
+        count += 1
+        return PERSONNUMMER_MASK
+
+    return _IN_TEXT.sub(mask, text), count
+
+
 _FORM = re.compile(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}")
 _NOT_A_FORM = "not a personnummer form (YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, …)"
 

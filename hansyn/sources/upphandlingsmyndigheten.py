@@ -72,7 +72,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         "socially_sustainable", "Socialt hållbar upphandling"
     )
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
-    rows["title"] = v.text("title", "Upphandlingens titel")
+    rows["title"] = v.free_text("title", "Upphandlingens titel")
     rows["published_date"] = v.date("published_date", "Publiceringsdatum", required=False)
     return v.result(rows)
 

@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 
 from .contract import REJECTED_COLUMNS, ParsedFile
-from .personnummer import canonical_personnummer, orgnr_digits, pseudonymise
+from .personnummer import (
+    canonical_personnummer,
+    mask_personnummer_in_text,
+    orgnr_digits,
+    pseudonymise,
+)
 from .readers import is_missing
 
 
@@ -26,6 +31,7 @@ class RowValidator:
         self.file_name = file_name
         self.reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         self.out: dict[str, pd.Series] = {}
+        self.masked: dict[str, int] = {}  # free-text label → cells with a personnummer masked
 
     def reject(self, mask: pd.Series, reason: str | pd.Series) -> None:
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
@@ -48,6 +54,22 @@ class RowValidator:
             self.reject(values.isna(), f"'{label}' is empty")
         self.out[col] = values
         return values
+
+    def free_text(self, col: str, label: str, required: bool = False) -> pd.Series:
+        """A free-text column: a personnummer in it is masked ([personnummer]) in the row and
+        in the raw values kept for a rejected row, so it never enters the warehouse; the
+        cells masked are counted per column for the file's load_quality message."""
+        raw = self.frame[col]
+        candidates = raw.str.contains(r"\d{6}", regex=True, na=False)
+        if candidates.any():
+            masked = raw[candidates].map(mask_personnummer_in_text)
+            changed = masked.map(lambda m: m[1] > 0)
+            if changed.any():
+                raw = raw.copy()
+                raw[changed[changed].index] = masked[changed].map(lambda m: m[0])
+                self.frame[col] = raw
+                self.masked[label] = self.masked.get(label, 0) + int(changed.sum())
+        return self.text(col, label, required=required)
 
     def choice(self, col: str, label: str, allowed: Iterable[str], required: bool = True):
         allowed = list(allowed)
@@ -194,5 +216,8 @@ class RowValidator:
             columns=REJECTED_COLUMNS,
         )
         return ParsedFile(
-            rows=good.reset_index(drop=True), rejected=rejected, rows_read=len(self.frame)
+            rows=good.reset_index(drop=True),
+            rejected=rejected,
+            rows_read=len(self.frame),
+            masked_cells=dict(self.masked),
         )
