@@ -81,6 +81,7 @@ def test_swedish_numbers_in_the_report():
     assert parse_swedish_number("minst 12") == 12
     assert parse_swedish_number("3,5 %") == 3.5
     assert parse_swedish_number("<5") is None
+    assert parse_swedish_number("..") is None
     assert parse_swedish_number("–") is None
 
 

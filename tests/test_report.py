@@ -35,7 +35,8 @@ def test_swedish_number_formats():
     assert f.fmt_decimal(3.456, 2) == "3,46"
     assert plain(f.fmt_sek(360000)) == "360 000 kr"
     assert f.fmt_signed(0.75, lambda v: f.fmt_decimal(v, 1)) == "+0,8"
-    assert f.persons(None) == '<span class="pc">&lt;5</span>'
+    # Every hidden count the same way, primary or complementary (formatting.SUPPRESSED).
+    assert f.persons(None) == '<span class="pc">..</span>'
     assert f.persons(0) == '<span class="pc">0</span>'
 
 
@@ -90,7 +91,7 @@ def test_every_figure_matches_the_tables(full_report):
     assert m["i2.left.arbetslöshetsersättning"] == "0"  # zero stays zero
     # Indicator 3, 2024 straight from i3_individuals; under_30 is suppressed.
     assert (m["i3.individuals"], m["i3.placements"]) == ("42", "50")
-    assert (m["i3.women"], m["i3.men"], m["i3.under_30"]) == ("20", "22", "<5")
+    assert (m["i3.women"], m["i3.men"], m["i3.under_30"]) == ("20", "22", "..")
     # Geography 2024: key 40 %; share 16 / 35 = 45,7 %; Sydväst suppressed → no share.
     assert m["geo.key.01"] == "40,0 %"
     assert m["geo.share.01"] == "45,7 %"
@@ -197,10 +198,11 @@ def test_self_contained_swedish_and_printable(full_report):
 def test_small_numbers_are_never_shown(full_report):
     html = full_report.read_text(encoding="utf-8")
     assert scan_html(full_report) == []
-    # Every suppressed count of the fixture shows as <5: i2 Nyanländ's 4 counts, i3 under_30
+    # Every hidden count of the fixture shows as "..": i2 Nyanländ's 4 counts, i3 under_30
     # (card and table: 2), the placed of Sydväst and of mellanområde 36 (2), the Deltagare's
     # respondents (1), the persons in paid work in 2023 (1) → 4 + 2 + 2 + 1 + 1 = 10.
-    assert html.count('class="pc">&lt;5<') == 10
+    assert html.count('class="pc">..<') == 10
+    assert "&lt;5" not in html  # a complementary cell is ≥ 5: nothing says "under 5"
 
 
 def test_sections_say_when_a_table_is_not_published(tmp_path):
@@ -313,7 +315,7 @@ def test_breakdowns_use_the_newest_year_with_something_to_show(tmp_path):
     html = r.build_report(db, GENERATED)
     assert "Insatser 2024 per insatstyp" in html
     # The headline is still the newest year, and the summary gives the year before.
-    assert "&lt;5 personer i arbete 2025 (42 år 2024)" in html
+    assert ".. personer i arbete 2025 (42 år 2024)" in html
 
 
 def test_a_run_that_published_nothing_new_leaves_the_report_as_it_was(tmp_path):

@@ -1,7 +1,7 @@
 """Swedish number and date formatting for the report, and the reading of it back (privacy guard).
 
 Decimal comma, no-break space between thousands, "−" (U+2212) for a minus sign, "46 %" for a
-share, "<5" for a suppressed person count and "–" for any other missing value. The templates use
+share, ".." for a hidden person count and "–" for any other missing value. The templates use
 these functions as filters; `parse_swedish_number` sits beside them so that what the report
 writes and what the guard reads cannot drift apart.
 """
@@ -19,7 +19,11 @@ NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space: also accepted when reading a number back
 MINUS = "−"
 MISSING = "–"
-SUPPRESSED = "<5"
+# Every hidden person count, primary (1–4) or complementary (hidden so that a 1–4 cannot be
+# worked out), shows the same way: marking the complementary ones would tell the reader they
+# are ≥ 5, a bound the suppression does not protect against (women "<5", men "–" with 6
+# persons gives women = 1). ".." is Statistics Sweden's sign for a value not given.
+SUPPRESSED = ".."
 # The class that marks a person count in the HTML; the privacy guard checks every such element.
 PERSON_COUNT_CLASS = "pc"
 
@@ -85,7 +89,7 @@ def fmt_signed_decimal(value: float | None, decimals: int = 1) -> str:
 
 
 def fmt_count(value: int | None) -> str:
-    """A person count as text: suppressed (NULL) shows as '<5'."""
+    """A person count as text: hidden (NULL) shows as '..', whatever hid it."""
     return SUPPRESSED if value is None else fmt_int(value)
 
 
@@ -138,7 +142,7 @@ def hyphenate(text: str) -> str:
 
 def parse_swedish_number(text: str) -> float | None:
     """What the functions above write, read back: '1 234,5' → 1234.5, 'minst 12' → 12,
-    '46 %' → 46; anything else ('–', '<5', empty) → None."""
+    '46 %' → 46; anything else ('–', '..', '<5', empty) → None."""
     cleaned = re.sub(r"^minst", "", text.strip())  # "minst 12": a floor, still a count
     cleaned = re.sub(rf"[\s{NBSP}{NNBSP}]", "", cleaned).replace(MINUS, "-").replace(",", ".")
     cleaned = re.sub(r"(kr|%|st)$", "", cleaned)

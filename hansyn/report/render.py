@@ -5,8 +5,9 @@ Every figure comes from the published tables only (the area names included), so 
 show nothing that an analyst could not already read there. This module reads the tables and
 assembles what each section shows; the page itself is the Jinja2 templates in `templates/`, the
 charts are `charts.py` and the Swedish formatting `formatting.py`. Person counts are marked
-`class="pc"` so that the privacy guard can check them; a suppressed count (NULL) shows as "<5",
-any other missing value as "–".
+`class="pc"` so that the privacy guard can check them; a hidden count (NULL) shows as "..",
+whether the small-number rule or complementary suppression hid it, any other missing value as
+"–".
 """
 
 from __future__ import annotations
