@@ -56,7 +56,42 @@ TABLES = {
            6, 360000),
           (2024, 'försörjningsstöd', 'Nyanländ', null, null, null, null, null, null, null, null),
           (2024, 'arbetslöshetsersättning', 'Långtidsarbetslös', 8, 6, 5, 90000, 40000, -50000,
-           0, 100000);
+           0, 100000),
+          (2024, 'försörjningsstöd', 'Ung 16–29', null, null, null, null, null, null, null, null),
+          (2024, 'aktivitetsersättning', 'Ung 16–29', 7, 6, 6, 42000, 42000, 0, 0, 0);
+    """,
+    # The same persons as i2_benefit_effects (treated = individuals). 2024 försörjningsstöd:
+    # Alla 17 = Långtidsarbetslös 12 + Nyanländ and Ung 16–29 hidden (5 together, so neither
+    # follows); effect −12 000 − (−4 000) = −8 000, saving −2 × −8 000 × 15 = 240 000.
+    # arbetslöshetsersättning: −6 000 − (−4 500) = −1 500 (interval across 0), saving
+    # 2 × 1 500 × 8 = 24 000 against 100 000 before/after. aktivitetsersättning: 3 matched →
+    # matched and every mean hidden. 2023: −14 000 − (−5 000) = −9 000, 2 × 9 000 × 18 = 324 000.
+    "i2_effect_estimates": """
+        create table pub.i2_effect_estimates (cohort_year integer, benefit_type varchar,
+          target_group varchar, treated bigint, matched bigint, controls bigint,
+          change_per_person_sek double, counterfactual_change_per_person_sek double,
+          effect_per_person_sek double, effect_ci95_low double, effect_ci95_high double,
+          annualised_saving_sek double);
+        insert into pub.i2_effect_estimates values
+          (2023, 'försörjningsstöd', 'Alla', 20, 18, 40, -14000, -5000, -9000, -12500, -5500,
+           324000),
+          (2023, 'försörjningsstöd', 'Långtidsarbetslös', 20, 18, 40, -14000, -5000, -9000,
+           -12500, -5500, 324000),
+          (2024, 'försörjningsstöd', 'Alla', 17, 15, 34, -12000, -4000, -8000, -11000, -5000,
+           240000),
+          (2024, 'försörjningsstöd', 'Långtidsarbetslös', 12, 11, 25, -13000, -4000, -9000,
+           -12000, -6000, 198000),
+          (2024, 'försörjningsstöd', 'Nyanländ', null, null, 6, null, null, null, null, null,
+           null),
+          (2024, 'försörjningsstöd', 'Ung 16–29', null, null, 5, null, null, null, null, null,
+           null),
+          (2024, 'arbetslöshetsersättning', 'Alla', 8, 8, 20, -6000, -4500, -1500, -4000, 1000,
+           24000),
+          (2024, 'arbetslöshetsersättning', 'Långtidsarbetslös', 8, 8, 20, -6000, -4500, -1500,
+           -4000, 1000, 24000),
+          (2024, 'aktivitetsersättning', 'Alla', 7, null, 6, null, null, null, null, null, null),
+          (2024, 'aktivitetsersättning', 'Ung 16–29', 7, null, 6, null, null, null, null, null,
+           null);
     """,
     "i3_individuals": """
         create table pub.i3_individuals (year integer, individuals bigint, placements bigint,
@@ -172,6 +207,27 @@ TABLES = {
           ('2025-01-01', 'employer_fee_rate', null, 0.30, 'andel av bruttolönen', 'Prov'),
           ('2025-01-01', 'municipal_tax_rate', null, 0.20, 'andel av bruttolönen', 'Prov'),
           ('2025-01-01', 'regional_tax_rate', null, 0.10, 'andel av bruttolönen', 'Prov');
+    """,
+    # The agency's statistics for the whole country (here six municipalities). 2024: shares
+    # 0/300, 220/400 = 0,55, 20/200 = 0,10, 10/100 = 0,10, 25/50 = 0,5, 0/50 → ranks 5, 1, 3,
+    # 3, 2, 5 (ties share a rank, the next is skipped); the nation 275 / 1 100 = 25 % (the mean
+    # of the shares would be 21 %). 2023: Uppsala has no row; 2 / 280 = 0,7 %, 214 / 368 =
+    # 58,2 %, 19 / 190 = 10,0 %; the nation 235 / 838 = 28,0 %.
+    "national_benchmark": """
+        create table pub.national_benchmark (year integer, buyer_org_number varchar,
+          buyer_name varchar, procurements bigint, service_procurements bigint,
+          flagged_social bigint, flag_unknown bigint, share_flagged double,
+          rank_share_flagged bigint, is_city boolean);
+        insert into pub.national_benchmark values
+          (2023, '2120001355', 'Göteborgs kommun', 280, 180, 2, 270, 2 / 280, 3, true),
+          (2023, '2120000142', 'Stockholms kommun', 368, 300, 214, 120, 214 / 368, 1, false),
+          (2023, '2120001124', 'Malmö kommun', 190, 100, 19, 150, 0.10, 2, false),
+          (2024, '2120001355', 'Göteborgs kommun', 300, 200, 0, 290, 0.0, 5, true),
+          (2024, '2120000142', 'Stockholms kommun', 400, 250, 220, 100, 0.55, 1, false),
+          (2024, '2120001124', 'Malmö kommun', 200, 120, 20, 150, 0.10, 3, false),
+          (2024, '2120003005', 'Uppsala kommun', 100, 60, 10, 70, 0.10, 3, false),
+          (2024, '2120002000', 'Lilla kommun', 50, 30, 25, 10, 0.5, 2, false),
+          (2024, '2120009999', 'Övriga kommun', 50, 20, 0, 50, 0.0, 5, false);
     """,
     "load_quality": """
         create table pub.load_quality (source varchar, file_name varchar, file_sha256 varchar,

@@ -245,7 +245,7 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert report.stat().st_mtime >= db.stat().st_mtime  # written by the nightly job, after
     dom = read_report(dump_dom(report, tmp_path / "profile"))
     assert list(dom.sections) == [
-        "i1", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
+        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
     ]  # fmt: skip
     assert dom.missing == []
     m = {k: plain(v) for k, v in dom.metrics.items()}
@@ -272,6 +272,33 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
         assert m["i2.saving"] == "–"
     else:
         assert m["i2.saving"] == f"{_swedish(saving, 0)} kr" + ("*" if hidden else "")
+
+    # Indicator 2 against the comparison group: each benefit's newest Alla row leads.
+    def sek(value: float) -> str:
+        return _swedish(value, 0).replace("-", "−")
+
+    for cohort, benefit, effect, low, high in query(
+        db,
+        "select cohort_year, benefit_type, effect_per_person_sek, effect_ci95_low, "
+        "effect_ci95_high from i2_effect_estimates where target_group = 'Alla' "
+        "qualify row_number() over (partition by benefit_type order by cohort_year desc) = 1",
+    ):
+        assert m[f"i2.effect.{benefit}"] == ("–" if effect is None else sek(effect) + " kr")
+        interval = "–" if low is None or high is None else f"{sek(low)} till {sek(high)}"
+        assert m[f"i2.ci.{cohort}.{benefit}"] == interval, benefit
+
+    # The national benchmark: the city's rank and share each year, and the nation's share as
+    # the counts summed, then divided.
+    for year, rank, municipalities, share, nation in query(
+        db,
+        "select year, max(rank_share_flagged) filter (where is_city), count(*), "
+        "max(share_flagged) filter (where is_city), sum(flagged_social) / sum(procurements) "
+        "from national_benchmark group by year",
+    ):
+        if rank is not None:
+            assert m[f"benchmark.rank.{year}.stad"] == f"{rank} av {municipalities}"
+            assert m[f"benchmark.share.{year}.stad"] == f"{_swedish(share * 100, 1)} %"
+        assert m[f"benchmark.share.{year}.riket"] == f"{_swedish(nation * 100, 1)} %"
 
     # Indicator 3: the headline is i3_individuals of the latest year.
     individuals, women, men = query(
@@ -318,9 +345,9 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert dom.dates["Senast nya data laddade"] == last
 
     # Charts in every indicator section, and the printed report starts each section on a page.
-    for section in ["i1", "i2", "i3", "nytta", "geografi", "i4", "process"]:
+    for section in ["i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process"]:
         assert dom.svgs[section] >= 1, section
-    assert print_pdf(report, tmp_path / "profile", tmp_path / "report.pdf") >= 9
+    assert print_pdf(report, tmp_path / "profile", tmp_path / "report.pdf") >= 10
 
 
 def test_the_readme_questions_run_on_the_published_file(sample):

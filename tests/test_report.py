@@ -38,6 +38,9 @@ def test_swedish_number_formats():
     # Every hidden count the same way, primary or complementary (formatting.SUPPRESSED).
     assert f.persons(None) == '<span class="pc">..</span>'
     assert f.persons(0) == '<span class="pc">0</span>'
+    # An interval of negative amounts: "till", since a dash would read as a minus.
+    assert plain(f.fmt_interval(-11000, -5000)) == "−11 000 till −5 000"
+    assert f.fmt_interval(None, 1000) == "–"
 
 
 @pytest.mark.parametrize(
@@ -129,10 +132,10 @@ def test_breakdowns_trends_and_labels(full_report):
     html = full_report.read_text(encoding="utf-8")
     dom = read_report(html)
     assert list(dom.sections) == [
-        "i1", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
+        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
     ]  # fmt: skip
     # A chart in every section but data quality (a table); trends over years and waves.
-    for section in ["i1", "i2", "i3", "nytta", "geografi", "i4", "process"]:
+    for section in ["i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process"]:
         assert dom.svgs[section] >= 1, section
     i3 = plain(dom.texts["i3"])
     # Placements 2024 per type: Anställning 20, Praktik 12 + a suppressed cell, Trainee 18.
@@ -186,6 +189,121 @@ def test_socioeconomic_value_per_year_and_actor_with_its_parameters(full_report)
         assert word in text
 
 
+def test_indicator_2_leads_with_the_effect_against_the_comparison_group(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    dom = read_report(html)
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    text = plain(dom.texts["i2"])
+    # The effect comes first, before/after after it.
+    assert text.index("Effekt mot en jämförelsegrupp") < text.index("Före och efter")
+    # Cards: each benefit's newest cohort (2024), Alla rows only (Långtidsarbetslös's −9 000
+    # is a target group's, not the headline).
+    assert m["i2.effect.försörjningsstöd"] == "−8 000 kr"
+    assert m["i2.effect.arbetslöshetsersättning"] == "−1 500 kr"
+    assert m["i2.effect.aktivitetsersättning"] == "–"  # 3 matched: hidden
+    assert "(95 %: −11 000 till −5 000 kr); matchade: 15 av 17" in text
+    assert "(95 %: −4 000 till 1 000 kr); matchade: 8 av 8" in text
+    assert "(95 %: –); matchade: .. av 7" in text
+    # Cohort 2024 against the comparison group: 240 000 + 24 000, aktivitetsersättning hidden.
+    assert m["i2.effect_saving"] == "264 000 kr*"
+    assert "264 000 kr* i årlig besparing mot jämförelsegruppen för kohorten 2024" in plain(html)
+    # The table, newest cohort first: effect, interval, saving −2 × effect × matched, and
+    # before/after's saving summed over the target groups beside it.
+    assert m["i2.effect.2024.försörjningsstöd"] == "−8 000"
+    assert m["i2.ci.2024.försörjningsstöd"] == "−11 000 till −5 000"
+    assert m["i2.effect_saving.2024.försörjningsstöd"] == "240 000"  # 2 × 8 000 × 15
+    assert m["i2.naive_saving.2024.försörjningsstöd"] == "360 000*"  # Nyanländ, Ung hidden
+    assert m["i2.ci.2024.arbetslöshetsersättning"] == "−4 000 till 1 000"
+    assert m["i2.effect_saving.2024.arbetslöshetsersättning"] == "24 000"  # 2 × 1 500 × 8
+    assert m["i2.naive_saving.2024.arbetslöshetsersättning"] == "100 000"
+    assert m["i2.ci.2024.aktivitetsersättning"] == "–"
+    assert m["i2.effect_saving.2024.aktivitetsersättning"] == "–"
+    assert m["i2.naive_saving.2024.aktivitetsersättning"] == "0"  # zero stays zero
+    assert m["i2.effect_saving.2023.försörjningsstöd"] == "324 000"  # 2 × 9 000 × 18
+    assert m["i2.naive_saving.2023.försörjningsstöd"] == "500 000"
+    cells = "".join(text.split())
+    # 2024 försörjningsstöd: persons 17, matched 15, controls 34, change −12 000,
+    # comparison group −4 000 → effect −8 000.
+    assert "2024Försörjningsstöd171534−12000−4000−8000" in cells
+    assert cells.index("2024Försörjningsstöd") < cells.index("2023Försörjningsstöd")
+    # What the comparison group is and what it cannot rule out, for the project office.
+    for words in (
+        "första dagen i samma månad",
+        "samma målgrupp",
+        "samma ersättningsläge",
+        "inom sex månader",
+        "inte slumpmässigt",
+        "motivation",
+        "hälsa",
+        "nära sitt slut",
+        "inte med osäkerheten i jämförelsegruppens medelvärden",
+    ):
+        assert words in text, words
+
+
+def test_indicator_2_without_the_effect_table_says_so(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb", ["i2_benefit_effects"])
+    dom = read_report(r.build_report(db, GENERATED))
+    assert "i2_effect_estimates" in dom.missing
+    assert "i2_benefit_effects" not in dom.missing
+    assert plain(dom.metrics["i2.saving"]) == "460 000 kr*"  # before/after still shown
+    db = make_published(tmp_path / "effekt" / "indikatorer.duckdb", ["i2_effect_estimates"])
+    dom = read_report(r.build_report(db, GENERATED))
+    assert "i2_benefit_effects" in dom.missing and "i2_effect_estimates" not in dom.missing
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    assert m["i2.effect.försörjningsstöd"] == "−8 000 kr"
+    assert m["i2.naive_saving.2024.försörjningsstöd"] == "–"  # nothing to compare with
+
+
+def test_national_benchmark_beside_the_large_cities_and_the_register(full_report):
+    html = full_report.read_text(encoding="utf-8")
+    dom = read_report(html)
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    # 2024, six municipalities: shares 0, 0,55, 0,10, 0,10, 0,5, 0 → the city shares rank 5.
+    assert m["benchmark.rank"] == "5 av 6"
+    assert m["benchmark.rank.2024.stad"] == "5 av 6"
+    assert m["benchmark.share.2024.stad"] == "0,0 %"
+    assert (m["benchmark.rank.2024.2120000142"], m["benchmark.share.2024.2120000142"]) == (
+        "1 av 6",
+        "55,0 %",
+    )
+    # Malmö and Uppsala tie at 10 %: both 3, and the next rank (4) is skipped.
+    assert m["benchmark.rank.2024.2120001124"] == m["benchmark.rank.2024.2120003005"] == "3 av 6"
+    # The nation: (0 + 220 + 20 + 10 + 25 + 0) / (300 + 400 + 200 + 100 + 50 + 50)
+    # = 275 / 1 100 = 25 %, not the mean of the shares (1,25 / 6 = 20,8 %).
+    assert m["benchmark.share.2024.riket"] == "25,0 %"
+    # 2023: 2 / 280 = 0,7 %; Stockholm 214 / 368 = 58,2 %; Uppsala has no row; the nation
+    # (2 + 214 + 19) / (280 + 368 + 190) = 235 / 838 = 28,0 %.
+    assert m["benchmark.share.2023.stad"] == "0,7 %"
+    assert m["benchmark.rank.2023.stad"] == "3 av 3"
+    assert m["benchmark.share.2023.2120000142"] == "58,2 %"
+    assert m["benchmark.share.2023.2120003005"] == m["benchmark.rank.2023.2120003005"] == "–"
+    assert m["benchmark.share.2023.riket"] == "28,0 %"
+    # The unknown flags beside the register (i1_procurement_share, summed over buyers):
+    # 2024 social 3 + 2 + 0 = 5, employment 2 + 1 + 0 = 3; 2023 1 and 1.
+    assert (m["benchmark.unknown"], m["benchmark.register"]) == ("290", "5")
+    assert (m["benchmark.unknown.2024"], m["benchmark.register_social.2024"]) == ("290", "5")
+    assert (m["benchmark.unknown.2023"], m["benchmark.register_social.2023"]) == ("270", "1")
+    text = plain(dom.texts["nationellt"])
+    cells = "".join(text.split())
+    assert "2024Helariket(6kommuner)110027567025,0%" in cells
+    assert "upphandlingar med sociala krav (3 med sysselsättningskrav) med avtalsstart 2024" in text
+    # Worded as missing reporting, not as missing requirements.
+    assert "inte att kraven saknas" in text
+    assert "inte rapporteras till den nationella statistiken" in text
+    assert "plats 5 av 6 kommuner 2024; 290 av 300 upphandlingar utan uppgift" in plain(html)
+
+
+def test_national_benchmark_without_the_register_says_so(tmp_path):
+    db = make_published(tmp_path / "indikatorer.duckdb", ["national_benchmark"])
+    dom = read_report(r.build_report(db, GENERATED))
+    assert "i1_procurement_share" in dom.missing
+    assert "national_benchmark" not in dom.missing
+    m = {k: plain(v) for k, v in dom.metrics.items()}
+    assert (m["benchmark.unknown.2024"], m["benchmark.register_social.2024"]) == ("290", "–")
+    assert "inte att kraven saknas" not in plain(dom.texts["nationellt"])
+
+
 def test_self_contained_swedish_and_printable(full_report):
     html = full_report.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html
@@ -200,8 +318,10 @@ def test_small_numbers_are_never_shown(full_report):
     assert scan_html(full_report) == []
     # Every hidden count of the fixture shows as "..": i2 Nyanländ's 4 counts, i3 under_30
     # (card and table: 2), the placed of Sydväst and of mellanområde 36 (2), the Deltagare's
-    # respondents (1), the persons in paid work in 2023 (1) → 4 + 2 + 2 + 1 + 1 = 10.
-    assert html.count('class="pc">..<') == 10
+    # respondents (1), the persons in paid work in 2023 (1), i2 Ung 16–29's 4 counts and the
+    # matched of aktivitetsersättning against the comparison group (card and table: 2)
+    # → 4 + 2 + 2 + 1 + 1 + 4 + 2 = 16.
+    assert html.count('class="pc">..<') == 16
     assert "&lt;5" not in html  # a complementary cell is ≥ 5: nothing says "under 5"
 
 
@@ -217,6 +337,8 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
         "process_sync",
         "load_quality",
         "socioeconomic_value",
+        "i2_effect_estimates",
+        "national_benchmark",
     }
     assert plain(dom.metrics["i1.share_employment"]) == "50 %"
 
@@ -224,7 +346,8 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
 def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
     db = make_published(tmp_path / "indikatorer.duckdb", [])
     dom = read_report(r.build_report(db, GENERATED))
-    assert len(dom.missing) == 8
+    # Indicator 2 says so for both its tables (the effect and before/after).
+    assert len(dom.missing) == 10
     assert set(dom.missing) >= {"i1_procurement_share", "i3_individuals", "load_quality"}
 
 
@@ -245,6 +368,7 @@ def test_chromium_renders_every_section(full_report, tmp_path):
     dom = read_report(dump_dom(full_report, tmp_path / "profile"))
     assert dom.sections == {
         "i1": "Indikator 1 – Upphandlingar med social hänsyn",
+        "nationellt": "Nationell jämförelse – staden bland Sveriges kommuner",
         "i2": "Indikator 2 – Minskat behov av ersättning",
         "i3": "Indikator 3 – Individer i arbete",
         "nytta": "Samhällsekonomisk nytta – vem vinner vad",
@@ -255,9 +379,11 @@ def test_chromium_renders_every_section(full_report, tmp_path):
     }
     assert plain(dom.metrics["i3.individuals"]) == "42"
     assert plain(dom.metrics["i2.saving"]) == "460 000 kr*"
-    # The print CSS starts each of the 8 sections on a new page (summary first).
+    assert plain(dom.metrics["i2.effect.försörjningsstöd"]) == "−8 000 kr"
+    assert plain(dom.metrics["benchmark.share.2024.riket"]) == "25,0 %"
+    # The print CSS starts each of the 9 sections on a new page (summary first).
     pages = print_pdf(full_report, tmp_path / "profile", tmp_path / "report.pdf")
-    assert pages >= 9
+    assert pages >= 10
 
 
 def test_every_fixture_table_is_in_the_report():
@@ -276,6 +402,8 @@ def test_every_fixture_table_is_in_the_report():
         "load_quality",
         "socioeconomic_value",
         "socioeconomic_parameter_sets",
+        "i2_effect_estimates",
+        "national_benchmark",
     }
 
 

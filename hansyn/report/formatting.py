@@ -88,6 +88,16 @@ def fmt_signed_decimal(value: float | None, decimals: int = 1) -> str:
     return fmt_signed(value, lambda v: fmt_decimal(v, decimals))
 
 
+def fmt_interval(
+    low: float | None, high: float | None, fmt: Callable[[float | None], str] = fmt_int
+) -> str:
+    """An interval as '−11 000 till −5 000' (a dash between negative numbers reads as a minus);
+    '–' when either bound is missing."""
+    if low is None or high is None:
+        return MISSING
+    return f"{fmt(low)} till {fmt(high)}"
+
+
 def fmt_count(value: int | None) -> str:
     """A person count as text: hidden (NULL) shows as '..', whatever hid it."""
     return SUPPRESSED if value is None else fmt_int(value)
@@ -131,6 +141,7 @@ _SOFT_HYPHENS = {
     "bruttolistan": "brutto\u00adlistan",
     "Förändring": "För\u00adändring",
     "Konfidensintervall": "Konfidens\u00adintervall",
+    "Jämförelsegruppen": "Jämförelse\u00adgruppen",
 }
 
 
@@ -162,6 +173,7 @@ FILTERS = {
     "signed": fmt_signed_decimal,
     "signed_int": lambda v: fmt_signed(v, fmt_int),
     "count": fmt_count,
+    "interval": fmt_interval,
     "persons": persons,
     "timestamp": fmt_ts,
     "label": label,
@@ -178,6 +190,7 @@ __all__ = [
     "fmt_count",
     "fmt_decimal",
     "fmt_int",
+    "fmt_interval",
     "fmt_sek",
     "fmt_sek_short",
     "fmt_share",

@@ -224,18 +224,181 @@ def section_i1(pub: Published) -> Section:
     return s
 
 
-def section_i2(pub: Published) -> Section:
-    s = Section("i2", "Indikator 2 – Minskat behov av ersättning", "sections/i2.html")
-    if not pub.has("i2_benefit_effects"):
-        s.missing = "i2_benefit_effects"
+# The other large cities the report sets the city beside (the agency's organisation numbers),
+# with a name for a year in which a city has no row.
+PEER_CITIES = {
+    "2120000142": "Stockholms kommun",
+    "2120001124": "Malmö kommun",
+    "2120003005": "Uppsala kommun",
+}
+
+
+def _benchmark_row(key: str, name: str, r: dict | None, municipalities: int) -> dict:
+    r = r or {}
+    rank = r.get("rank_share_flagged")
+    return {
+        "key": key,
+        "name": r.get("buyer_name") or name,
+        "procurements": r.get("procurements"),
+        "flagged": r.get("flagged_social"),
+        "unknown": r.get("flag_unknown"),
+        "share": r.get("share_flagged"),
+        "rank": MISSING if rank is None else f"{fmt_int(rank)} av {fmt_int(municipalities)}",
+    }
+
+
+def section_benchmark(pub: Published) -> Section:
+    s = Section(
+        "nationellt",
+        "Nationell jämförelse – staden bland Sveriges kommuner",
+        "sections/nationellt.html",
+    )
+    if not pub.has("national_benchmark"):
+        s.missing = "national_benchmark"
         return s
     rows = pub.rows(
-        "select cohort_year, benefit_type, target_group, individuals, recipients_before, "
-        "recipients_after, amount_before_sek, amount_after_sek, change_sek, left_benefit, "
-        "annualised_saving_sek from i2_benefit_effects "
-        "order by cohort_year, benefit_type, target_group"
+        "select year, buyer_org_number, buyer_name, procurements, flagged_social, flag_unknown, "
+        "share_flagged, rank_share_flagged, is_city from national_benchmark"
     )
-    s.data = {"rows": rows}
+    # The nation: the counts summed, then divided; a mean of the shares would weigh a
+    # municipality with 20 procurements as much as Stockholm.
+    nation = pub.rows(
+        "select year, count(*) as municipalities, sum(procurements) as procurements, "
+        "sum(flagged_social) as flagged, sum(flag_unknown) as unknown "
+        "from national_benchmark group by year order by year"
+    )
+    register_published = pub.has("i1_procurement_share")
+    register = {}
+    if register_published:
+        register = {
+            r["year"]: r
+            for r in pub.rows(
+                "select year, sum(with_social_requirement) as social, "
+                "sum(with_employment_requirement) as employment "
+                "from i1_procurement_share group by year"
+            )
+        }
+    years = []
+    for n in nation:
+        y, count = n["year"], n["municipalities"]
+        of_year = {r["buyer_org_number"]: r for r in rows if r["year"] == y}
+        city = next((r for r in of_year.values() if r["is_city"]), None)
+        shown = [_benchmark_row("stad", "Staden", city, count)]
+        shown += [
+            _benchmark_row(org, name, of_year.get(org), count) for org, name in PEER_CITIES.items()
+        ]
+        shown.append(
+            {
+                "key": "riket",
+                "name": f"Hela riket ({fmt_int(count)} kommuner)",
+                "procurements": n["procurements"],
+                "flagged": n["flagged"],
+                "unknown": n["unknown"],
+                "share": _share(n["flagged"], n["procurements"]),
+                "rank": "",
+            }
+        )
+        own = register.get(y) or {}
+        years.append(
+            {
+                "year": y,
+                "rows": shown,
+                "city": shown[0],
+                "register_social": own.get("social"),
+                "register_employment": own.get("employment"),
+            }
+        )
+    s.data = {"years": years, "register_published": register_published, "last": None}
+    if not years:
+        return s
+    last = years[-1]
+    s.data["last"] = last
+    s.data["chart"] = charts.hbar_chart(
+        f"Andel upphandlingar flaggade för social hänsyn {last['year']}",
+        [Bar(r["name"], r["share"], fmt_share(r["share"], 1)) for r in last["rows"]],
+        max_value=1.0,
+    )
+    city = last["city"]
+    if city["procurements"] is not None:
+        s.summary = (
+            f"plats {city['rank']} kommuner {last['year']}; {fmt_int(city['unknown'])} av "
+            f"{fmt_int(city['procurements'])} upphandlingar utan uppgift om social hänsyn"
+        )
+    return s
+
+
+def _marked_sum(values: Iterable[float | None], fmt=fmt_int) -> str:
+    """A sum over published cells, "*" when some are hidden. Savings can be negative, so the
+    sum of the rest is no floor (not "minst"); only hidden cells left: "–"."""
+    values = list(values)
+    total = _sum(values)
+    hidden = any(v is None for v in values)
+    if hidden and not total:
+        return MISSING
+    return fmt(total) + ("*" if hidden else "")
+
+
+def effect_estimates(pub: Published, naive: list[dict]) -> dict | None:
+    """Indicator 2 against the comparison group: the Alla rows of i2_effect_estimates, newest
+    cohort year first, each beside the before/after saving of i2_benefit_effects (`naive`)
+    summed over its target groups; a card per benefit for its newest cohort year. None when
+    the table is not published."""
+    if not pub.has("i2_effect_estimates"):
+        return None
+    rows = pub.rows(
+        "select cohort_year, benefit_type, treated, matched, controls, change_per_person_sek, "
+        "counterfactual_change_per_person_sek, effect_per_person_sek, effect_ci95_low, "
+        "effect_ci95_high, annualised_saving_sek from i2_effect_estimates "
+        "where target_group = 'Alla'"
+    )
+    order = {b: i for i, b in enumerate(BENEFITS)}
+
+    def benefit_order(r: dict) -> tuple:
+        return (order.get(r["benefit_type"], len(BENEFITS)), r["benefit_type"])
+
+    rows.sort(key=lambda r: (-r["cohort_year"], *benefit_order(r)))
+    for r in rows:
+        cells = [
+            n["annualised_saving_sek"]
+            for n in naive
+            if (n["cohort_year"], n["benefit_type"]) == (r["cohort_year"], r["benefit_type"])
+        ]
+        r["naive_saving"] = _marked_sum(cells) if cells else MISSING
+    newest: dict[str, dict] = {}
+    for r in rows:
+        newest.setdefault(r["benefit_type"], r)
+    last = rows[0]["cohort_year"] if rows else None
+    return {
+        "rows": rows,
+        "cards": sorted(newest.values(), key=benefit_order),
+        "last": last,
+        "saving": _marked_sum(
+            (r["annualised_saving_sek"] for r in rows if r["cohort_year"] == last), fmt_sek
+        ),
+    }
+
+
+def section_i2(pub: Published) -> Section:
+    s = Section("i2", "Indikator 2 – Minskat behov av ersättning", "sections/i2.html")
+    naive_published = pub.has("i2_benefit_effects")
+    rows = (
+        pub.rows(
+            "select cohort_year, benefit_type, target_group, individuals, recipients_before, "
+            "recipients_after, amount_before_sek, amount_after_sek, change_sek, left_benefit, "
+            "annualised_saving_sek from i2_benefit_effects "
+            "order by cohort_year, benefit_type, target_group"
+        )
+        if naive_published
+        else []
+    )
+    effects = effect_estimates(pub, rows)
+    # The effect against the comparison group leads; before/after follows for comparison.
+    s.data = {"rows": rows, "naive_published": naive_published, "effects": effects}
+    if effects and effects["last"] is not None:
+        s.summary = (
+            f"{effects['saving']} i årlig besparing mot jämförelsegruppen för kohorten "
+            f"{effects['last']}"
+        )
     if not rows:
         return s
     years = sorted({r["cohort_year"] for r in rows})
@@ -284,7 +447,8 @@ def section_i2(pub: Published) -> Section:
             fmt_sek_short,
         ),
     )
-    s.summary = f"{saving_text} i årlig besparing för kohorten {last}"
+    if not s.summary:
+        s.summary = f"{saving_text} i årlig besparing för kohorten {last} (före och efter)"
     return s
 
 
@@ -834,6 +998,7 @@ def data_dates(pub: Published, published_at: dt.datetime) -> list[tuple[str, str
 
 SECTIONS = [
     section_i1,
+    section_benchmark,
     section_i2,
     section_i3,
     section_socioeconomic,
