@@ -13,6 +13,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from hansyn.config import DBT_PROJECT_DIR, load_settings
 from hansyn.manifest import dbt_command, dbt_launcher, published_models
+from hansyn.night import inputs_fingerprint, nothing_new_since, record_building
+from hansyn.warehouse import warehouse
 
 log = logging.getLogger("hansyn.dbt")
 
@@ -52,6 +54,14 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # publish asset downstream does not run: nothing new is published.
     # dbt's profile reads the warehouse path from the environment: pass the settings' path on.
     settings = load_settings()
+    # Nothing the marts are made from changed since the last publication: no model is built,
+    # so the publish asset and the report downstream are skipped and the published files stay.
+    with warehouse(settings) as con:
+        last = nothing_new_since(con, settings)
+        if last is not None:
+            context.log.info(f"nothing new since {last.at:%Y-%m-%d %H:%M}: dbt not run")
+            return
+        record_building(con, context.run_id, inputs_fingerprint(con, settings))
     os.environ["HANSYN_WAREHOUSE"] = str(settings.warehouse)
     # A stable target folder keeps dbt's partial parsing between nightly runs.
     target = settings.dbt_target_dir / "build"

@@ -4,7 +4,9 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from hansyn.config import load_settings
+from hansyn.night import record_published
 from hansyn.publishing.swap import publish
+from hansyn.warehouse import warehouse
 
 from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets
 
@@ -18,7 +20,10 @@ from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = publish(load_settings(), PUBLISHED_TABLES)
+    settings = load_settings()
+    report = publish(settings, PUBLISHED_TABLES)
+    with warehouse(settings) as con:  # the next night compares its inputs with these
+        record_published(con, settings, context.run_id, report.tables)
     return dg.MaterializeResult(
         metadata={
             "marts_dir": str(report.marts_dir),

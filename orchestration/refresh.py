@@ -13,6 +13,7 @@ import dagster as dg
 from hansyn.alerts.messages import cause_in_words
 from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
+from hansyn.night import nothing_new_since
 from hansyn.sources.personnummer import published_text
 from hansyn.warehouse import warehouse
 
@@ -37,6 +38,8 @@ class RefreshSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
     alert: str | None = None  # the subject of the alert sent to the project office
+    # Nothing new since this publication (its time): dbt and publishing had nothing to do.
+    nothing_new_since: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -50,6 +53,7 @@ class RefreshSummary:
             "stage_seconds": self.stage_seconds,
             "wall_seconds": self.wall_seconds,
             "alert": self.alert,
+            "nothing_new_since": self.nothing_new_since,
         }
 
     def render(self) -> str:
@@ -79,7 +83,13 @@ class RefreshSummary:
                 lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
         for failure in self.failures:
             lines.append(f"  FAILED {failure}")
-        if self.published:
+        if self.nothing_new_since:
+            lines.append(
+                f"  nothing new since {self.nothing_new_since} (the last publication): "
+                f"validation and dbt skipped; the {len(self.tables)} published tables in "
+                f"{self.marts_dir} are current"
+            )
+        elif self.published:
             lines.append(f"  published {len(self.tables)} tables to {self.marts_dir}:")
             lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
         else:
@@ -162,6 +172,16 @@ def run_refresh() -> RefreshSummary:
         summary.tables = mat.metadata["tables"].value
     if settings.warehouse.exists():
         with warehouse(settings, read_only=True) as con:
+            last = (
+                None
+                if summary.published or not result.success
+                else nothing_new_since(con, settings)
+            )
+            if last is not None:
+                # The published files are those of the last publication, and still current.
+                summary.published = True
+                summary.tables = last.tables
+                summary.nothing_new_since = f"{last.at:%Y-%m-%d %H:%M}"
             # A sole trader's number in a file name: XXXXXXXXXX on the console too.
             summary.files = [
                 tuple(published_text(value) for value in row)
