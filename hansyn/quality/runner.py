@@ -1,7 +1,11 @@
 """The data-quality guard: each source's Great Expectations suite run on its raw table after a load.
 
 A suite is a GX 1.x ExpectationSuite in `expectations/<source>.json`, reviewed like code. GX 1.x
-has no working DuckDB datasource, so the raw table is read into pandas and validated there.
+has no working DuckDB datasource, so rows are read into pandas and validated there: only the rows
+of the files that are new or changed since a validation that passed (an expectation about each
+row holds for a file's rows as it did), while the expectations about the whole table (the row
+count, uniqueness) are computed by DuckDB on the raw table, so memory follows the delivery, not
+the history (`run_quality_checks`).
 `severity: critical` marks an expectation whose failure means "this data must not be published"
 (a blocking Dagster asset check); `warning` only warns. One expectation may compare the newest
 delivery's row count with the last one: the runner works out its minimum (suite parameter
@@ -316,11 +320,24 @@ def gx_suite(name: str, checks: list[CheckDef]):
     return gx.ExpectationSuite(name=name, expectations=built)
 
 
-def _typed_frame(con, table: str) -> pd.DataFrame:
-    """The raw table with one pandas type per DuckDB type, NULLs or not (GX checks the type)."""
+def _typed_frame(
+    con, table: str, files: list[str] | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The raw table (the rows of `files` only, when given; the `columns` only, when given) with
+    one pandas type per DuckDB type, NULLs or not (GX checks the type)."""
     con.execute("set enable_progress_bar = false")  # a big table would draw one in the run log
     types = {r[0]: r[1].lower() for r in con.execute(f"describe raw.{table}").fetchall()}
-    frame = con.execute(f"select * from raw.{table}").df()
+    if columns is not None:
+        types = {c: t for c, t in types.items() if c in columns}
+    select = ", ".join(f'"{c}"' for c in types)
+    if files is None:
+        frame = con.execute(f"select {select} from raw.{table} order by rowid").df()
+    else:
+        frame = con.execute(
+            f"select {select} from raw.{table} where _file in (select unnest(?::varchar[])) "
+            "order by rowid",
+            [files],
+        ).df()
     for column, duck_type in types.items():
         if duck_type in ("integer", "bigint", "smallint", "tinyint", "hugeint"):
             frame[column] = frame[column].astype("Int64")
@@ -618,6 +635,246 @@ def validate(
     return [outcomes[c.name] for c in suite.checks]
 
 
+# Expectations about each row on its own (or a column's type, the same for every row): the rows
+# of a file that passed them pass them again, so only new and changed files' rows are validated.
+ROW_EXPECTATIONS = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_json_parseable",
+    "expect_column_values_to_be_of_type",
+    "expect_column_values_to_be_in_type_list",
+    "expect_column_values_to_match_strftime_format",
+    "expect_column_value_lengths_to_be_between",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_pair_values_to_be_equal",
+    # About the table's columns, which every row has: the new rows show them as the table does.
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_table_column_count_to_equal",
+    "expect_column_to_exist",
+})  # fmt: skip
+UNIQUE = "expect_compound_columns_to_be_unique"
+
+
+def is_row_check(check: CheckDef) -> bool:
+    """A check whose outcome on the table is that on each file's rows: about each row, on the
+    whole table, and without `mostly` (a share of the whole table, not of a file)."""
+    kwargs = check.expectation.get("kwargs", {})
+    return (
+        check.scope == TABLE_SCOPE
+        and check.expectation["type"] in ROW_EXPECTATIONS
+        and "mostly" not in kwargs
+        and not check.is_row_count
+    )
+
+
+def suite_version(suite: Suite) -> str:
+    """What a file's passing rows depend on besides the rows: the suite and this module."""
+    return hashlib.sha256((repr(suite) + _code_version()).encode("utf-8")).hexdigest()[:16]
+
+
+def validated_files(con, source: str, version: str) -> set[str]:
+    """The source's loaded files whose rows, as loaded now, passed every check of a validation
+    with this suite."""
+    rows = con.execute(
+        """
+        select r.file_name from audit.file_registry r
+        inner join audit.validated_files v
+            on v.source = r.source and v.file_name = r.file_name
+            and v.file_sha256 = r.file_sha256 and v.parser_version = r.parser_version
+        where r.source = ? and r.status = 'loaded' and v.suite_version = ?
+        """,
+        [source, version],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def record_validated_files(con, source: str, version: str, run_id: str) -> None:
+    """Every loaded file of the source passed (all of its checks passed in this run)."""
+    con.execute("delete from audit.validated_files where source = ?", [source])
+    con.execute(
+        "insert into audit.validated_files select source, file_name, file_sha256, "
+        "parser_version, ?, ?, ? from audit.file_registry where source = ? and status = 'loaded'",
+        [version, run_id, dt.datetime.now(), source],
+    )
+
+
+@dataclass
+class _Result:
+    """The parts of a GX expectation result that `_outcome` reads, for a check DuckDB computes."""
+
+    success: bool
+    result: dict
+    exception_info: dict = field(default_factory=dict)
+
+
+def _parameter(value: Any, parameters: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return parameters[value["$PARAMETER"]]
+    return value
+
+
+def _row_count_result(check: CheckDef, observed: int, parameters: dict) -> _Result:
+    kwargs = check.expectation.get("kwargs", {})
+    low = _parameter(kwargs.get("min_value"), parameters)
+    high = _parameter(kwargs.get("max_value"), parameters)
+    ok = (low is None or observed >= low) and (high is None or observed <= high)
+    return _Result(ok, {"observed_value": observed})
+
+
+def _unique_result(con, table: str, check: CheckDef, index_columns: list[str]) -> _Result:
+    """expect_compound_columns_to_be_unique as GX computes it on pandas, in DuckDB: every row
+    whose key occurs more than once is unexpected; rows whose key is all missing are left out
+    (GX's default `ignore_row_if`); the first five unexpected rows in table order as examples."""
+    kwargs = check.expectation.get("kwargs", {})
+    columns = list(kwargs["column_list"])
+    ignore = kwargs.get("ignore_row_if", "all_values_are_missing")
+    quoted = [f'"{c}"' for c in columns]
+    if ignore == "all_values_are_missing":
+        keep = "not (" + " and ".join(f"{c} is null" for c in quoted) + ")"
+    elif ignore == "any_value_is_missing":
+        keep = "not (" + " or ".join(f"{c} is null" for c in quoted) + ")"
+    else:
+        keep = "true"
+    shown = list(dict.fromkeys([*columns, *index_columns]))
+    select = ", ".join(f'"{c}"' for c in shown)
+    total, kept, unexpected = con.execute(
+        f"select count(*), count(*) filter (where {keep}), "
+        f"count(*) filter (where {keep} and n > 1) from ("
+        f"select *, count(*) over (partition by {', '.join(quoted)}) as n from raw.{table})"
+    ).fetchone()
+    examples = con.execute(
+        f"select {select} from (select rowid as _at, *, count(*) over "
+        f"(partition by {', '.join(quoted)}) as n from raw.{table}) "
+        f"where {keep} and n > 1 order by _at limit 5"
+    ).fetchall()
+    # A missing value as pandas shows it in GX's examples: NaN in a text column, else <NA>.
+    types = {r[0]: r[1].lower() for r in con.execute(f"describe raw.{table}").fetchall()}
+    missing = {c: float("nan") if types.get(c) == "varchar" else pd.NA for c in shown}
+    rows = [
+        {c: missing[c] if v is None else v for c, v in zip(shown, r, strict=True)} for r in examples
+    ]
+    mostly = kwargs.get("mostly", 1.0)
+    ok = unexpected == 0 if mostly >= 1 else (not kept or 1 - unexpected / kept >= mostly)
+    return _Result(
+        ok,
+        {
+            "element_count": total,
+            "unexpected_count": unexpected,
+            "partial_unexpected_list": [{c: r[c] for c in columns} for r in rows],
+            "partial_unexpected_index_list": [
+                {c: r[c] for c in shown if c in index_columns or c in columns} for r in rows
+            ]
+            if index_columns
+            else [],
+        },
+    )
+
+
+def _gx_results(frame: pd.DataFrame, suite: Suite, name: str, checks, parameters) -> dict:
+    """GX's result of each check on the frame, by check name."""
+    if not checks:
+        return {}
+    index_columns = [c for c in ("_file", "_row") if c in frame.columns]
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+    if index_columns:
+        result_format["unexpected_index_column_names"] = index_columns
+    results = batch.validate(
+        gx_suite(f"{suite.source}_{name}", checks),
+        expectation_parameters=parameters,
+        result_format=result_format,
+    )
+    return {r.expectation_config.meta["check"]: r for r in results.results}
+
+
+def validate_new_files(
+    suite: Suite, con, table: str, run_id: str, accept_drop: bool = False
+) -> list[CheckOutcome]:
+    """The suite's outcome on the raw table, with only the new and changed files' rows in pandas.
+
+    The checks about each row (`is_row_check`) run in GX on the rows of the loaded files that
+    did not pass a validation with this suite before (a file whose rows passed every check
+    passes them again: none of its rows break one); their row totals count the whole table, so
+    that a message reads as it did. The row count and uniqueness are computed by DuckDB on the
+    whole table; any other check about the whole table (one with `mostly`) goes to GX with only
+    the columns it names. When every check passes, every loaded file counts as validated."""
+    rule = suite.row_count
+    columns = [r[0] for r in con.execute(f"describe raw.{table}").fetchall()]
+    by_file = "_file" in columns
+    index_columns = [c for c in ("_file", "_row") if c in columns]
+    version = suite_version(suite)
+    files = loaded_files(con, suite.source)
+    done = validated_files(con, suite.source, version) if by_file else set()
+    new = [f for f in files if f not in done]
+    counts = dict(
+        con.execute(f"select _file, count(*) from raw.{table} group by _file").fetchall()
+        if by_file
+        else [(None, con.execute(f"select count(*) from raw.{table}").fetchone()[0])]
+    )
+    total = sum(counts.values())
+    old_rows = total - sum(counts.get(f, 0) for f in new) if by_file else 0
+
+    newest: pd.DataFrame | None = None
+    if rule.compare_to == PREVIOUS_SNAPSHOT:
+        if not files:
+            baseline = RowCountBaseline(0, None, "no snapshot loaded")
+        elif len(files) < 2:
+            baseline = RowCountBaseline(
+                counts.get(files[-1], 0), None, "no earlier snapshot", files[-1], 1
+            )
+        else:
+            baseline = RowCountBaseline(
+                counts.get(files[-1], 0), counts.get(files[-2], 0),
+                f"the previous snapshot {files[-2]}", files[-1], 1,
+            )  # fmt: skip
+        if baseline.baseline is None:
+            baseline = last_good_snapshot(con, suite.source, run_id, baseline)
+    else:
+        baseline = last_good_load_baseline(con, suite.source, run_id, total)
+    parameters = {MIN_ROW_COUNT: baseline.minimum(rule.min_ratio)}
+
+    row_checks = [c for c in suite.checks if is_row_check(c)]
+    results = _gx_results(
+        _typed_frame(con, table, new if by_file else None), suite, "new_rows", row_checks,
+        parameters,
+    )  # fmt: skip
+    for result in results.values():
+        res = result.result or {}
+        if "element_count" in res and res.get("element_count") is not None:
+            res["element_count"] += old_rows
+    for check in suite.checks:
+        if check in row_checks:
+            continue
+        if check.is_row_count:
+            results[check.name] = _row_count_result(check, baseline.current, parameters)
+        elif check.scope == TABLE_SCOPE and check.expectation["type"] == UNIQUE:
+            results[check.name] = _unique_result(con, table, check, index_columns)
+        elif check.scope == TABLE_SCOPE:
+            needed = list(dict.fromkeys([*_columns(check.expectation.get("kwargs", {})),
+                                         *index_columns]))  # fmt: skip
+            frame = _typed_frame(con, table, columns=needed or None)
+            results.update(_gx_results(frame, suite, check.name, [check], parameters))
+        else:  # the newest snapshot's rows
+            if newest is None:
+                newest = _typed_frame(con, table, files[-1:])
+            results.update(_gx_results(newest, suite, check.name, [check], parameters))
+    outcomes = [
+        _outcome(c, results[c.name], suite, baseline, rule.min_ratio, accept_drop)
+        for c in suite.checks
+    ]
+    if by_file and all(o.passed for o in outcomes):
+        record_validated_files(con, suite.source, version, run_id)
+    log.info("%s: %d of %d files validated (%d rows of %d)", suite.source, len(new), len(files),
+             total - old_rows, total)  # fmt: skip
+    return outcomes
+
+
 def record_outcomes(con, run_id: str, source: str, outcomes: list[CheckOutcome]) -> None:
     create_audit_tables(con)
     if not outcomes:
@@ -633,18 +890,18 @@ def record_outcomes(con, run_id: str, source: str, outcomes: list[CheckOutcome])
 
 
 def fingerprint(con, suite: Suite, table: str, accept_drop: bool) -> str:
-    """What a validation's outcome depends on: the raw table's rows (count and an
-    order-independent sum of row hashes, computed by DuckDB), the loaded files, the suite, this
-    module's code and the accepted drop."""
-    columns = [r[0] for r in con.execute(f"describe raw.{table}").fetchall()]
-    row_hash = "hash(" + ", ".join(f'"{c}"' for c in columns) + ")"
-    rows, total = con.execute(
-        f"select count(*), coalesce(sum({row_hash}::hugeint), 0) from raw.{table}"
-    ).fetchone()
+    """What a validation's outcome depends on: the raw table's rows, the suite, this module's
+    code and the accepted drop. Only ingestion writes a raw table, and it keeps a file's rows
+    exactly while the file registry keeps its content and loader version: the registry's rows of
+    the source stand for the table's rows without reading it (a header-only file adds no row but
+    is a delivery: a new snapshot)."""
+    files = con.execute(
+        "select file_name, file_sha256, parser_version, status, rows_loaded "
+        "from audit.file_registry where source = ? order by file_name",
+        [suite.source],
+    ).fetchall()
     digest = hashlib.sha256()
-    # The loaded files too: a header-only file adds no row but is a delivery (a new snapshot).
-    files = ",".join(loaded_files(con, suite.source))
-    for part in (str(rows), str(total), files, repr(suite), str(accept_drop), _code_version()):
+    for part in (table, repr(files), repr(suite), str(accept_drop), _code_version()):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
 
@@ -702,15 +959,16 @@ def _unchanged_outcomes(con, suite: Suite, current: str) -> list[CheckOutcome] |
 def run_quality_checks(source: Source, settings: Settings, run_id: str) -> list[CheckOutcome]:
     """Validate the source's raw table as loaded in this run, and record what was found.
 
-    A table unchanged since a validation that passed keeps that outcome without running GX."""
+    A table unchanged since a validation that passed keeps that outcome without running GX.
+    Otherwise only the rows of the files that are new or changed since a validation in which
+    every check passed go to GX (`validate_new_files`)."""
     suite = load_suite(source)
     accept_drop = source.name in settings.accept_row_count_drop
     with warehouse(settings) as con:
         current = fingerprint(con, suite, source.table, accept_drop)
         outcomes = _unchanged_outcomes(con, suite, current)
         if outcomes is None:
-            frame = _typed_frame(con, source.table)
-            outcomes = validate(suite, frame, run_id, con, accept_drop=accept_drop)
+            outcomes = validate_new_files(suite, con, source.table, run_id, accept_drop)
         else:
             log.info("%s: unchanged since its last validation, every check passed", source.name)
         record_outcomes(con, run_id, source.name, outcomes)
