@@ -229,6 +229,40 @@ TABLES = {
           (2024, '2120002000', 'Lilla kommun', 50, 30, 25, 10, 0.5, 2, false),
           (2024, '2120009999', 'Övriga kommun', 50, 20, 0, 50, 0.0, 5, false);
     """,
+    # Four suppliers, two due quarters each. 2024-Q4: Städ AB, Måltid AB, Bevakning AB in, the
+    # sole trader's only file refused → 3 of 4 = 75 %; 2025-Q1: Städ AB missing, the other three
+    # in → 3 of 4 = 75 %; together 6 of 8 = 75 %, 1 missing + 1 refused = 2 not in. Places
+    # required 10 + 5 + 8 + 0 = 23, filled 6 + 5 + 7 + 0 = 18. The sole trader has no number.
+    "supplier_reporting": """
+        create table pub.supplier_reporting (supplier_org_number varchar, supplier_name varchar,
+          report_period varchar, contracts_running bigint, status varchar, received_file varchar,
+          placements_reported bigint, is_sole_trader boolean);
+        insert into pub.supplier_reporting values
+          ('5560000001', 'Städ AB', '2024-Q4', 2, 'inkommen', 'rapport_5560000001_2024-Q4.xlsx',
+           6, false),
+          ('5560000001', 'Städ AB', '2025-Q1', 2, 'saknas', null, 0, false),
+          (null, 'Anna Andersson Städ', '2024-Q4', 1, 'underkänd', null, 0, true),
+          (null, 'Anna Andersson Städ', '2025-Q1', 1, 'inkommen',
+           'rapport_XXXXXXXXXX_2025-Q1.xlsx', 5, true),
+          ('5560000027', 'Måltid AB', '2024-Q4', 1, 'inkommen', 'rapport_5560000027_2024-Q4.xlsx',
+           7, false),
+          ('5560000027', 'Måltid AB', '2025-Q1', 1, 'inkommen', 'rapport_5560000027_2025-Q1.xlsx',
+           7, false),
+          ('5560000043', 'Bevakning AB', '2024-Q4', 1, 'inkommen', 'q4.xlsx', 0, false),
+          ('5560000043', 'Bevakning AB', '2025-Q1', 1, 'inkommen', 'q1.xlsx', 0, false);
+    """,
+    "supplier_scorecard": """
+        create table pub.supplier_scorecard (supplier_org_number varchar, supplier_name varchar,
+          contracts_with_requirement bigint, required_places bigint, placed_individuals bigint,
+          fill_rate double, reports_due bigint, reports_received bigint, reports_missing bigint,
+          reporting_rate double, last_report_period varchar, files_refused bigint,
+          rows_rejected bigint, is_sole_trader boolean);
+        insert into pub.supplier_scorecard values
+          ('5560000001', 'Städ AB', 2, 10, 6, 0.6, 2, 1, 1, 0.5, '2024-Q4', 0, 3, false),
+          (null, 'Anna Andersson Städ', 1, 5, 5, 1.0, 2, 1, 1, 0.5, '2025-Q1', 1, 0, true),
+          ('5560000027', 'Måltid AB', 1, 8, 7, 0.875, 2, 2, 0, 1.0, '2025-Q1', 0, 0, false),
+          ('5560000043', 'Bevakning AB', 1, 0, 0, null, 2, 2, 0, 1.0, '2025-Q1', 0, 0, false);
+    """,
     "load_quality": """
         create table pub.load_quality (source varchar, file_name varchar, file_sha256 varchar,
           loaded_at timestamp, rows_read bigint, rows_loaded bigint, rows_rejected bigint,

@@ -132,10 +132,12 @@ def test_breakdowns_trends_and_labels(full_report):
     html = full_report.read_text(encoding="utf-8")
     dom = read_report(html)
     assert list(dom.sections) == [
-        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "kvalitet"
+        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "leverantorer",
+        "kvalitet",
     ]  # fmt: skip
     # A chart in every section but data quality (a table); trends over years and waves.
-    for section in ["i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process"]:
+    sections = ["i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process"]
+    for section in [*sections, "leverantorer"]:
         assert dom.svgs[section] >= 1, section
     i3 = plain(dom.texts["i3"])
     # Placements 2024 per type: Anställning 20, Praktik 12 + a suppressed cell, Trainee 18.
@@ -339,6 +341,7 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
         "socioeconomic_value",
         "i2_effect_estimates",
         "national_benchmark",
+        "supplier_reporting",
     }
     assert plain(dom.metrics["i1.share_employment"]) == "50 %"
 
@@ -346,8 +349,9 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
 def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
     db = make_published(tmp_path / "indikatorer.duckdb", [])
     dom = read_report(r.build_report(db, GENERATED))
-    # Indicator 2 says so for both its tables (the effect and before/after).
-    assert len(dom.missing) == 10
+    # Indicator 2 says so for both its tables (the effect and before/after); the suppliers'
+    # section names the first of its two.
+    assert len(dom.missing) == 11
     assert set(dom.missing) >= {"i1_procurement_share", "i3_individuals", "load_quality"}
 
 
@@ -375,6 +379,7 @@ def test_chromium_renders_every_section(full_report, tmp_path):
         "geografi": "Geografisk fördelning – fördelningsnyckeln mot utfallet",
         "i4": "Indikator 4 – Intressenternas syn på modellen",
         "process": "Processynk – krav, anvisningar och tillsättningar",
+        "leverantorer": "Leverantörernas rapporter – inkomna, saknade, krävda och tillsatta",
         "kvalitet": "Datakvalitet – senaste laddningen",
     }
     assert plain(dom.metrics["i3.individuals"]) == "42"
@@ -404,6 +409,8 @@ def test_every_fixture_table_is_in_the_report():
         "socioeconomic_parameter_sets",
         "i2_effect_estimates",
         "national_benchmark",
+        "supplier_reporting",
+        "supplier_scorecard",
     }
 
 
@@ -506,3 +513,18 @@ def test_every_template_is_shipped_with_the_package():
     templates = {p for p in r.TEMPLATES.rglob("*") if p.is_file()}
     assert r.TEMPLATES / "report.html" in templates
     assert sorted(p.name for p in templates - shipped) == []
+
+
+def test_the_suppliers_section(full_report):
+    dom = read_report(full_report.read_text(encoding="utf-8"))
+    # 6 of the 8 due reports in (3 + 3 of 4 + 4); Städ AB's 2025-Q1 missing and the sole
+    # trader's 2024-Q4 refused: 2 not in; 18 persons in 23 required places (see the fixture).
+    assert plain(dom.metrics["suppliers.rate"]) == "75 %"
+    assert plain(dom.metrics["suppliers.missing"]) == "2"
+    assert plain(dom.metrics["suppliers.places"]) == "18"
+    text = plain(dom.texts["leverantorer"])
+    assert "(6 av 8)" in text
+    assert "av 23 krävda platser" in text
+    # The sole trader is named, never numbered.
+    assert "Anna Andersson Städ" in text
+    assert "enskild firma" in text
