@@ -16,6 +16,8 @@ from hansyn.manifest import dbt_command, dbt_launcher, published_models
 from hansyn.night import inputs_fingerprint, nothing_new_since, record_building
 from hansyn.warehouse import warehouse
 
+from .schedules import JOB_NAME
+
 log = logging.getLogger("hansyn.dbt")
 
 
@@ -54,10 +56,11 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # publish asset downstream does not run: nothing new is published.
     # dbt's profile reads the warehouse path from the environment: pass the settings' path on.
     settings = load_settings()
-    # Nothing the marts are made from changed since the last publication: no model is built,
-    # so the publish asset and the report downstream are skipped and the published files stay.
+    # Nothing the marts are made from changed since the last publication: the nightly job
+    # builds no model, so the publish asset and the report downstream are skipped and the
+    # published files stay. A materialization started by hand always builds.
     with warehouse(settings) as con:
-        last = nothing_new_since(con, settings)
+        last = nothing_new_since(con, settings) if context.run.job_name == JOB_NAME else None
         if last is not None:
             context.log.info(f"nothing new since {last.at:%Y-%m-%d %H:%M}: dbt not run")
             return
