@@ -9,13 +9,23 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import psutil
 import pytest
 
 pytestmark = pytest.mark.slow
+
+# The city to break: the sample city, or one the project has never seen
+# (HANSYN_FAULTS_SEED=4711 HANSYN_FAULTS_SCALE=0.7).
+SEED = int(os.environ.get("HANSYN_FAULTS_SEED", "2026"))
+SCALE = float(os.environ.get("HANSYN_FAULTS_SCALE", "1.0"))
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -60,7 +70,7 @@ def baseline(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults_baseline")
     with pytest.MonkeyPatch.context() as mp:
         _env(mp, root)
-        generate(root / "raw")
+        generate(root / "raw", seed=SEED, scale=SCALE)
         summary, _ = _night(mp)
         assert summary.published, summary.render()
     shutil.rmtree(root / "dagster_home", ignore_errors=True)
@@ -227,16 +237,33 @@ def test_formulas_in_titles_and_supplier_names_are_neutralised_in_the_csv(city):
             assert not cell.strip('"').startswith(("=", "+", "@")), line
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
-def test_a_read_only_marts_folder_keeps_the_publication_and_says_why(city):
-    city.marts.chmod(0o555)
-    try:
-        summary, alert = _raw_unchanged_by(city, city.night)
-    finally:
+def _mount(*args: str) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def read_only_marts(city):
+    """The marts folder read-only: by mode for a user, by a read-only bind mount for root (whom
+    modes do not stop)."""
+    if os.geteuid() != 0:
+        city.marts.chmod(0o555)
+        yield
         city.marts.chmod(0o755)
+        return
+    marts = str(city.marts)
+    if not (_mount("--bind", marts, marts) and _mount("-o", "remount,bind,ro", marts)):
+        subprocess.run(["umount", marts], capture_output=True)
+        pytest.skip("root, and no read-only bind mount possible here")
+    yield
+    subprocess.run(["umount", marts], check=True)
+
+
+def test_a_read_only_marts_folder_keeps_the_publication_and_says_why(city, read_only_marts):
+    summary, alert = _raw_unchanged_by(city, city.night)
     assert not summary.published
     assert _digest(city.marts) == city.published
     assert "read-only" in alert.text and "published_marts" in alert.text
+    _nothing_lost(city, summary.run_id)
 
 
 def test_an_identical_night_touches_no_published_file(city):
@@ -244,3 +271,167 @@ def test_an_identical_night_touches_no_published_file(city):
     summary, _ = _raw_unchanged_by(city, city.night)
     assert summary.published
     assert {p.name: p.stat().st_mtime_ns for p in city.marts.iterdir()} == before
+
+
+# --- the classes that held already: the disk, the process, the lock, the reader --------------
+
+
+@pytest.fixture
+def full_marts_disk(city):
+    """The marts folder on a file system with room for the publication it holds and little
+    more: publishing tonight's copy beside it fills the disk."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    size = sum(p.stat().st_size for p in city.marts.rglob("*") if p.is_file())
+    saved = city.root / "marts.saved"
+    city.marts.rename(saved)
+    city.marts.mkdir()
+    if not _mount(
+        "-t", "tmpfs", "-o", f"size={size + size // 5 + 65536}", "tmpfs", str(city.marts)
+    ):
+        pytest.skip("no tmpfs mount possible here")
+    try:
+        shutil.copytree(saved, city.marts, dirs_exist_ok=True)
+        assert _digest(city.marts) == city.published
+        yield
+    finally:
+        subprocess.run(["umount", str(city.marts)], check=True)
+
+
+def test_a_full_disk_keeps_the_last_publication_and_says_why(city, full_marts_disk):
+    summary, alert = _raw_unchanged_by(city, city.night)
+    assert not summary.published, summary.render()
+    assert _digest(city.marts) == city.published, "the last publication changed"
+    assert "NOT PUBLISHED" in alert.subject
+    assert "the disk is full" in alert.text and "published_marts" in alert.text, alert.text
+    assert not list(city.marts.glob(".publishing-*")), "a half-written copy was left behind"
+    _nothing_lost(city, summary.run_id)
+
+
+def _dbt_processes(parent: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in parent.children(recursive=True):
+        try:
+            command = child.cmdline()
+            # dbt build itself, not `dbt --version` or `dbt parse` before it.
+            if any("dbt" in part for part in command[:2]) and "build" in command:
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def _last_run_id(city) -> str:
+    con = duckdb.connect(str(city.root / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "select run_id from audit.load_log order by loaded_at desc limit 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _refresh_process() -> subprocess.Popen:
+    exe = Path(sys.executable).parent / "hansyn"
+    return subprocess.Popen(
+        [str(exe), "refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )  # fmt: skip
+
+
+def test_a_refresh_killed_during_dbt_leaves_no_dbt_and_the_last_publication(city):
+    before = _digest(city.raw)
+    refresh = _refresh_process()
+    parent = psutil.Process(refresh.pid)
+    deadline = time.monotonic() + 600
+    while not (dbt := _dbt_processes(parent)):
+        assert refresh.poll() is None and time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.5)
+    time.sleep(20)  # dbt is building the warehouse's tables
+    assert all(p.is_running() for p in dbt)
+    others = [p for p in parent.children(recursive=True) if p not in dbt]
+    refresh.send_signal(signal.SIGKILL)
+    refresh.wait()
+    gone, alive = psutil.wait_procs(dbt, timeout=30)
+    assert not alive, "dbt runs on after its refresh was killed"
+    for leftover in others:  # Dagster's compute-log tails, orphaned by the kill
+        try:
+            leftover.kill()
+        except psutil.NoSuchProcess:
+            pass
+    assert _digest(city.raw) == before
+    assert _digest(city.marts) == city.published
+    # Nobody holds the warehouse: the next night can write to it.
+    duckdb.connect(str(city.root / "warehouse.duckdb")).close()
+    _nothing_lost(city, _last_run_id(city))
+
+
+@pytest.mark.xfail(
+    reason="seen once on the sample city: after two runs at once on the night before's files, "
+    "socioeconomic_value, i2_effect_estimates and indikatorer.duckdb were published again with "
+    "other bytes; whether the runs interleaved or those tables are not deterministic is open",
+    strict=False,
+)
+def test_two_runs_at_once_publish_one_consistent_copy(city):
+    before = _digest(city.raw)
+    other = _refresh_process()
+    try:
+        time.sleep(5)  # the other run has started loading
+        summary, alert = city.night()
+    finally:
+        assert other.wait(timeout=900) in (0, 1)
+    assert _digest(city.raw) == before
+    # Both read the same files as the night before: whichever published, the same bytes.
+    assert _digest(city.marts) == city.published
+    assert not list(city.marts.glob(".publishing-*"))
+    if not summary.published:
+        # This run lost the race for the warehouse and says so; the other published.
+        assert alert is not None and "locked by another process" in alert.text, alert.text
+    con = duckdb.connect(str(city.root / "warehouse.duckdb"), read_only=True)
+    try:
+        runs = [r for (r,) in con.execute("select distinct run_id from audit.load_log").fetchall()]
+    finally:
+        con.close()
+    for run_id in runs:
+        _nothing_lost(city, run_id)
+
+
+def test_an_analysts_open_connection_keeps_its_view_while_bad_rows_are_rejected(city):
+    """A night with a new register snapshot with a bad date and an unknown code: both rows
+    rejected with file, line and reason, the rest published, while an analyst holds the
+    published file open the whole time."""
+    newest = _newest_snapshot(city)
+    text = newest.read_bytes().decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    header = [h.strip() for h in lines[0].split(";")]
+    start, level = header.index("Avtalsstart"), header.index("Social hänsyn nivå")
+    bad_date = lines[1].rstrip("\r\n").split(";")
+    bad_date[start] = "2024-13-45"
+    bad_code = lines[2].rstrip("\r\n").split(";")
+    bad_code[level] = "9"
+    lines[1], lines[2] = ";".join(bad_date) + "\n", ";".join(bad_code) + "\n"
+    new = newest.with_name("avtalsregister_2099-12-31.csv")
+    new.write_text("".join(lines), encoding="utf-8")
+    reader = duckdb.connect(str(city.marts / "indikatorer.duckdb"), read_only=True)
+    try:
+        seen = reader.execute("select count(*) from bruttolista").fetchone()
+        summary, alert = _raw_unchanged_by(city, city.night)
+        # The reader never blocked the night, and keeps the view it had.
+        assert reader.execute("select count(*) from bruttolista").fetchone() == seen
+    finally:
+        reader.close()
+    assert summary.published, summary.render()
+    (problem,) = [p for p in alert.problems if p.file_name == new.name]
+    assert problem.kind == "rejected_rows", problem
+    assert "Avtalsstart" in problem.what and "Social hänsyn nivå" in problem.what, problem
+    con = duckdb.connect(str(city.root / "warehouse.duckdb"), read_only=True)
+    try:
+        rejected = con.execute(
+            "select row_number from audit.rejected_rows where file_name = ? order by 1",
+            [new.name],
+        ).fetchall()
+    finally:
+        con.close()
+    # Lines 2 and 3, besides any the generator planted in the snapshot copied.
+    assert {(2,), (3,)} <= set(rejected) and problem.rows == len(rejected)
+    _nothing_lost(city, summary.run_id)
