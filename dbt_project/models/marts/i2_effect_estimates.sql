@@ -42,23 +42,56 @@ by_group as (
     from treated
 ),
 
-estimated as (
+-- Means and the variance from exact sums (the changes in whole öre, the effects to a millionth
+-- of a krona, as decimals): a floating-point sum depends on the order DuckDB's threads add in,
+-- and an identical night must publish identical digits.
+exact as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        is_matched,
+        cast(change as decimal(38, 6)) as change,
+        cast(counterfactual_change as decimal(38, 6)) as counterfactual_change,
+        cast(effect as decimal(38, 6)) as effect
+    from by_group
+),
+
+summed as (
     select
         cohort_year,
         benefit_type,
         target_group,
         count(*) as treated,
         count(*) filter (where is_matched) as matched,
-        avg(change) filter (where is_matched) as change_per_person,
-        avg(counterfactual_change) filter (where is_matched) as counterfactual_per_person,
-        avg(effect) filter (where is_matched) as effect_per_person,
-        -- 1.96 · sample sd / √matched, written as √(sample variance / matched) (as in i4);
-        -- NULL for fewer than two matched.
-        1.96 * sqrt(
-            var_samp(effect) filter (where is_matched) / count(*) filter (where is_matched)
-        ) as ci95_half_width
-    from by_group
+        sum(change) filter (where is_matched) as change_sum,
+        sum(counterfactual_change) filter (where is_matched) as counterfactual_sum,
+        sum(effect) filter (where is_matched) as effect_sum,
+        sum(effect * effect) filter (where is_matched) as effect_square_sum
+    from exact
     group by cohort_year, benefit_type, target_group
+),
+
+estimated as (
+    select
+        cohort_year,
+        benefit_type,
+        target_group,
+        treated,
+        matched,
+        cast(change_sum as double) / nullif(matched, 0) as change_per_person,
+        cast(counterfactual_sum as double) / nullif(matched, 0) as counterfactual_per_person,
+        cast(effect_sum as double) / nullif(matched, 0) as effect_per_person,
+        -- 1.96 · sample sd / √matched = 1.96 · √(sample variance / matched), the sample variance
+        -- (n Σx² − (Σx)²) / (n (n − 1)) with an exact numerator; NULL for fewer than two matched.
+        case
+            when matched >= 2 then
+                1.96 * sqrt(
+                    cast(matched * effect_square_sum - effect_sum * effect_sum as double)
+                    / (matched * (matched - 1)) / matched
+                )
+        end as ci95_half_width
+    from summed
 ),
 
 -- The cells of the matched, and the distinct persons who are controls in any of them.
