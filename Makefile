@@ -71,9 +71,10 @@ dev: setup
 		{ [ -f $$DAGSTER_HOME/dagster.yaml ] || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
 		dagster dev $(DEV_ARGS)'
 
-# The benchmark (docs/scaling.md): full and incremental refresh, stages, peak memory and the floor at
-# scales 1, 10 and 50; `make bench SCALES=1,2` for a quick run.
-SCALES ?= 1,10,50
+# The benchmark (docs/scaling.md): full refresh, a night with nothing new and a month of new
+# deliveries, stages, peak memory and the floor at scales 1, 10, 50 and 200; `make bench
+# SCALES=1` for a quick run.
+SCALES ?= 1,10,50,200
 
 bench: setup
 	$(BIN)/python bench/bench.py --scales $(SCALES)

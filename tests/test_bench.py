@@ -134,20 +134,33 @@ def measured(wall: float, peak: float = 500.0) -> bench.Measured:
 
 
 def test_targets_by_hand():
-    small = bench.ScaleResult(scale=1.0, full=measured(60), incremental=measured(40))
+    quiet = measured(10)
+    quiet.detail = {"nothing_new_since": "2026-12-01 02:00"}
+    small = bench.ScaleResult(scale=1.0, full=measured(60), quiet=quiet, incremental=measured(40))
     big = bench.ScaleResult(
-        scale=50.0, full=measured(300, 3000), floor=measured(120), incremental=measured(90, 4200)
+        scale=50.0, full=measured(300, 3000), floor=measured(80), incremental=measured(90, 4200)
     )
-    verdicts = {name: (met, figures) for name, met, figures in bench.targets([small, big])}
-    assert verdicts["scale 50 full refresh ≤ 10 min"] == (True, "300.0 s")
-    # The peak of the two scale-50 runs: 4200 MB > 4096 MB.
-    assert verdicts["scale 50 peak memory ≤ 4 GB"] == (False, "4200 MB")
-    # 90 / 40 = 2.25 > 2.
-    assert verdicts["incremental at scale 50 ≤ 2 × at scale 1"][0] is False
-    assert verdicts["incremental at scale 50 ≤ 2 × at scale 1"][1].endswith("= 2.25×")
-    # 300 / 120 = 2.5 ≤ 3.
-    assert verdicts["scale 50 full refresh ≤ 3 × the floor"] == (True, "300.0 s / 120.0 s = 2.50×")
-    only_small = {name: met for name, met, _ in bench.targets([small])}
+    national = bench.ScaleResult(
+        scale=200.0, full=measured(290, 5000), incremental=measured(100, 6200)
+    )
+    verdicts = {n: (met, f) for n, met, f in bench.targets([small, big, national])}
+    # 300 / 80 = 3.75 ≤ 4.
+    assert verdicts["scale 50 full refresh ≤ 4 × the floor"] == (True, "300.0 s / 80.0 s = 3.75×")
+    # 10 / 60 = 17 % ≤ 25 %.
+    assert verdicts["a night with nothing new ≤ 25% of a full refresh at scale 1"] == (
+        True, "10.0 s / 60.0 s = 17%"
+    )  # fmt: skip
+    # 90 / 40 = 2.25 > 1.5.
+    month = verdicts["a month of new deliveries at scale 50 ≤ 1.5 × at scale 1"]
+    assert month[0] is False and month[1].endswith("= 2.25×")
+    assert verdicts["scale 200 full refresh ≤ 5 min"] == (True, "290.0 s")
+    # The peak of the scale-200 runs: 6200 MB > 6144 MB.
+    assert verdicts["scale 200 peak memory ≤ 6 GB"] == (False, "6200 MB")
+    # A quiet night that was not skipped does not meet its target, however fast.
+    quiet.detail = {"nothing_new_since": None}
+    again = {n: met for n, met, _ in bench.targets([small])}
+    assert again["a night with nothing new ≤ 25% of a full refresh at scale 1"] is False
+    only_small = {n: met for n, met, _ in bench.targets([bench.ScaleResult(scale=1.0)])}
     assert set(only_small.values()) == {None}
 
 
