@@ -81,6 +81,9 @@ class Settings:
     settle_seconds: float = 0.0
     # The feedback files to the suppliers (not published): beside the marts folder by default.
     feedback_dir: Path | None = None
+    # Rebuild and publish even when nothing is new since the last publication (after a change
+    # the fingerprint cannot see, or to exercise the whole night).
+    rebuild: bool = False
 
 
 def load_settings() -> Settings:
@@ -100,6 +103,7 @@ def load_settings() -> Settings:
         accept_row_count_drop=_list("HANSYN_ACCEPT_ROW_COUNT_DROP"),
         settle_seconds=float(os.environ.get("HANSYN_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
         feedback_dir=_path("HANSYN_FEEDBACK_DIR", marts_dir.parent / "feedback"),
+        rebuild=_bool("HANSYN_REBUILD", False),
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),

@@ -116,7 +116,10 @@ def record_published(con, settings: Settings, run_id: str, tables: dict[str, int
 
 def nothing_new_since(con, settings: Settings) -> Publication | None:
     """The last publication when nothing it was made from has changed since, the warehouse's
-    marts were not rebuilt after it and its files are in the marts folder; else None."""
+    marts were not rebuilt after it and its files are in the marts folder; else None (and
+    always None with HANSYN_REBUILD set)."""
+    if settings.rebuild:
+        return None
     known = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'audit' "
         "and table_name = 'publications'"

@@ -94,7 +94,9 @@ def test_an_accepted_drop_and_an_edited_seed_copy_change_the_fingerprint(
     assert _fingerprint(con) != same
 
 
-def test_nothing_new_only_after_a_publication_of_the_same_inputs(project, con, hansyn_env):
+def test_nothing_new_only_after_a_publication_of_the_same_inputs(
+    project, con, hansyn_env, monkeypatch
+):
     settings = load_settings()
     assert night.nothing_new_since(con, settings) is None  # never published
     night.record_building(con, "run-1", _fingerprint(con))
@@ -112,6 +114,9 @@ def test_nothing_new_only_after_a_publication_of_the_same_inputs(project, con, h
     assert night.nothing_new_since(con, settings) is None
     night.record_published(con, settings, "run-2", {"bruttolista": 3})
     assert night.nothing_new_since(con, settings).run_id == "run-2"
+    monkeypatch.setenv("HANSYN_REBUILD", "true")  # asked for: rebuilt whatever the fingerprint
+    assert night.nothing_new_since(con, load_settings()) is None
+    monkeypatch.delenv("HANSYN_REBUILD")
     (project / "dbt_project/models/marts/bruttolista.sql").open("a").write("\n-- x\n")
     assert night.nothing_new_since(con, settings) is None
 
