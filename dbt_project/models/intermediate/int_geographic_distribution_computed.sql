@@ -128,8 +128,29 @@ computed as (
             and area_years.area = keys.area
 ),
 
+-- The total that expected / distribution_key reveals gives back the hidden areas of a year
+-- whose areas (at either level) are all hidden or 0 and each 1: no shown part is left for
+-- complementary suppression to hide with them, so the total is hidden instead.
+total_hidden as (
+    select
+        year,
+        bool_or(parts_hidden >= 1 and parts_shown = 0 and hidden_sum <= parts_hidden) as hidden
+    from (
+        select
+            year,
+            area_level,
+            count(*) filter (where placed_individuals between 1 and 4) as parts_hidden,
+            count(*) filter (where placed_individuals >= 5) as parts_shown,
+            sum(placed_individuals) filter (where placed_individuals between 1 and 4) as hidden_sum
+        from computed
+        group by year, area_level
+    ) as levels
+    group by year
+),
+
 -- Small-number rule: placed 1–4 is NULL, and so are the deviation and share that would give it
--- back; expected and every share are NULL when all areas together have 1–4 persons.
+-- back; expected and every share are NULL when all areas together have 1–4 persons, or when
+-- the total must be hidden (total_hidden).
 final as (
     select
         year,
@@ -140,20 +161,27 @@ final as (
         distribution_key,
         key_complete,
         {{ suppress_if_few('placed_individuals', 'placed_individuals') }} as placed_individuals,
-        {{ suppress_if_few('distribution_key * total_placed', 'total_placed') }}
+        {{ suppress_if_few('distribution_key * total_placed', 'revealed_total') }}
             as expected_individuals,
         {{ suppress_if_few(
-            suppress_if_few('placed_individuals - distribution_key * total_placed', 'total_placed'),
+            suppress_if_few('placed_individuals - distribution_key * total_placed', 'revealed_total'),
             'placed_individuals'
         ) }} as deviation,
         {{ suppress_if_few(
-            suppress_if_few(ratio('placed_individuals', 'total_placed'), 'total_placed'),
+            suppress_if_few(ratio('placed_individuals', 'total_placed'), 'revealed_total'),
             'placed_individuals'
         ) }} as placement_share,
         -- Unsuppressed, for the marts' complementary suppression (never published).
         placed_individuals as placed_count,
         total_placed
-    from computed
+    from (
+        -- 1–4 (hidden) when the total must be hidden, else the total itself.
+        select
+            computed.*,
+            case when total_hidden.hidden then 1 else computed.total_placed end as revealed_total
+        from computed
+        left join total_hidden on computed.year = total_hidden.year
+    ) as revealed
 )
 
 select
