@@ -208,7 +208,7 @@ def expected_value(warehouse: Path, seeds: Path) -> dict[tuple[int, str], dict]:
                 "benefits_avoided_sek": None if few else benefits,
                 "total_sek": None if few else wage_related + benefits,
                 "benefits_complete": complete,
-                "paid_placement_months": months.get(year, 0),
+                "paid_placement_months": None if few else months.get(year, 0),
                 "paid_placement_persons": None if few else len(persons.get(year, ())),
                 "parameters_valid_from": chosen,
             }

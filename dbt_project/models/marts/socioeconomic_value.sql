@@ -212,7 +212,8 @@ final as (
             as benefits_avoided_sek,
         cast({{ suppress_if_few('total_sek', persons) }} as double) as total_sek,
         cast(benefits_complete as boolean) as benefits_complete,
-        cast(paid_placement_months as bigint) as paid_placement_months,
+        cast({{ suppress_if_few('paid_placement_months', persons) }} as bigint)
+            as paid_placement_months,
         cast({{ suppress_if_few('paid_placement_persons', persons) }} as bigint)
             as paid_placement_persons,
         cast(parameters_valid_from as date) as parameters_valid_from
