@@ -25,7 +25,6 @@ cells as (
     select
         distribution.year,
         distribution.area as stadsomrade,
-        
         distribution.area_name,
         distribution.key_year,
         distribution.distribution_key,
@@ -57,7 +56,6 @@ final as (
     select
         year,
         stadsomrade,
-        
         area_name as stadsomrade_namn,
         key_year,
         distribution_key,

@@ -43,17 +43,17 @@ unprotectable as (
 cells as (
     select
         counted.year,
-        individuals,
-        placements,
-        women,
-        men,
-        under_30,
-        individuals between 1 and 4 as individuals_hidden,
-        individuals between 1 and 4
+        counted.individuals,
+        counted.placements,
+        counted.women,
+        counted.men,
+        counted.under_30,
+        counted.individuals between 1 and 4 as individuals_hidden,
+        counted.individuals between 1 and 4
         or coalesce(unprotectable.parts_unprotectable, false) as placements_hidden,
-        women between 1 and 4 as women_hidden,
-        men between 1 and 4 as men_hidden,
-        under_30 between 1 and 4 as under_30_hidden
+        counted.women between 1 and 4 as women_hidden,
+        counted.men between 1 and 4 as men_hidden,
+        counted.under_30 between 1 and 4 as under_30_hidden
     from counted
     left join unprotectable on counted.year = unprotectable.year
 ),
