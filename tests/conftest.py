@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -14,15 +16,21 @@ from hansyn.manifest import ensure_manifest
 REAL_DATA = Path(__file__).parent / "data" / "real"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _session_dbt_target(tmp_path_factory):
-    """One dbt target folder per test session, so parallel sessions never share a manifest."""
-    target = tmp_path_factory.mktemp("dbt_target")
+def pytest_configure(config):
+    """One dbt target folder per test session, so parallel sessions never share a manifest; the
+    manifest is prepared before any test module is collected, since the code location reads it
+    when it is imported (`hansyn refresh` prepares it the same way)."""
+    target = Path(tempfile.mkdtemp(prefix="hansyn_dbt_target_"))
     os.environ["HANSYN_DBT_TARGET"] = str(target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    # The code location reads a prepared manifest (`hansyn refresh` prepares it the same way).
     ensure_manifest(target)
-    yield
+    config._hansyn_dbt_target = target
+
+
+def pytest_unconfigure(config):
+    target = getattr(config, "_hansyn_dbt_target", None)
+    if target is not None:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 
 from hansyn.config import DBT_PROJECT_DIR, load_settings
+from hansyn.manifest import dbt_command
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
-from orchestration.dbt_assets import dbt_command
 
 
 def _dbt(*args: str, target) -> subprocess.CompletedProcess:

@@ -17,9 +17,9 @@ import duckdb
 import pytest
 
 from hansyn.config import DBT_PROJECT_DIR, load_settings
+from hansyn.manifest import dbt_command
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
-from orchestration.dbt_assets import dbt_command
 
 pytestmark = pytest.mark.slow
 
