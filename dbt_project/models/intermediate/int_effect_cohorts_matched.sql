@@ -32,7 +32,8 @@ cells as (
         target_group,
         paid_before,
         count(*) as cell_controls,
-        avg(amount_after - amount_before) as counterfactual_change
+        -- An exact decimal sum, then one division: the same digits whatever the order.
+        cast(sum(amount_after - amount_before) as double) / count(*) as counterfactual_change
     from controls
     group by benefit_type, index_month, target_group, paid_before
 ),
