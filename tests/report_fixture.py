@@ -174,11 +174,11 @@ TABLES = {
           benefits_complete boolean, paid_placement_months bigint,
           paid_placement_persons bigint, parameters_valid_from date);
         insert into pub.socioeconomic_value values
-          (2023, 'kommunen', null, null, null, true, 10, null, '2000-01-01'),
-          (2023, 'regionen', null, null, null, true, 10, null, '2000-01-01'),
-          (2023, 'staten', null, null, null, true, 10, null, '2000-01-01'),
-          (2023, 'individen', null, null, null, true, 10, null, '2000-01-01'),
-          (2023, 'samhället', null, null, null, true, 10, null, '2000-01-01'),
+          (2023, 'kommunen', null, null, null, true, null, null, '2000-01-01'),
+          (2023, 'regionen', null, null, null, true, null, null, '2000-01-01'),
+          (2023, 'staten', null, null, null, true, null, null, '2000-01-01'),
+          (2023, 'individen', null, null, null, true, null, null, '2000-01-01'),
+          (2023, 'samhället', null, null, null, true, null, null, '2000-01-01'),
           (2024, 'kommunen', 21120, 20000, 41120, true, 8, 6, '2000-01-01'),
           (2024, 'regionen', 11480, 0, 11480, true, 8, 6, '2000-01-01'),
           (2024, 'staten', 31420, 5000, 36420, false, 8, 6, '2000-01-01'),
