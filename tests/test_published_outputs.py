@@ -63,6 +63,11 @@ SPEC_COLUMNS = {
     "days_to_first_placement status",
     "load_quality": "source file_name file_sha256 loaded_at rows_read rows_loaded rows_rejected "
     "status message",
+    "supplier_reporting": "supplier_org_number supplier_name report_period contracts_running "
+    "status received_file placements_reported",
+    "supplier_scorecard": "supplier_org_number supplier_name contracts_with_requirement "
+    "required_places placed_individuals fill_rate reports_due reports_received reports_missing "
+    "reporting_rate last_report_period files_refused rows_rejected",
 }
 
 

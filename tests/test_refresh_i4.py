@@ -57,29 +57,30 @@ def test_refresh_publishes_i4_as_worked_out_by_hand(hansyn_env):
         ("2024-H2", "Upphandlare", "förståelse"),
     ]
 
-    # Upphandlare 2024-H1 förståelse: U1 4, U2 5, U3 2 (its last row), U4 3, U5 4.5 (corrected).
-    # mean 18.5 / 5 = 3.7; positive (≥ 4): U1, U2, U5 = 3 / 5; deviations 0.3, 1.3, −1.7, −0.7,
-    # 0.8, squares sum 5.8, sample variance 1.45, half width 1.96 · √(1.45 / 5) = 1.0554916.
-    n, mean, share, low, high, prev, change = got[("2024-H1", "Upphandlare", "förståelse")]
-    assert (n, prev, change) == (5, None, None)
-    assert mean == pytest.approx(3.7)
-    assert share == pytest.approx(0.6)
-    assert low == pytest.approx(3.7 - 1.0554916, abs=1e-6)
-    assert high == pytest.approx(3.7 + 1.0554916, abs=1e-6)
-    # Leverantör: L1 only (L2 answered no förståelse item) → 1 respondent: all NULL.
+    # Upphandlare 2024-H1 förståelse: U1 4, U2 5, U3 2 (its last row), U4 3, U5 4.5 (corrected):
+    # 5 respondents. Leverantör: L1 only (L2 answered no förståelse item) → 1: hidden. Alla
+    # publishes 6 = 5 + 1, so Upphandlare's 5 would give Leverantör's 1 back: the smallest shown
+    # part (5) is hidden too (5 + 1 = 6 > 2), and with its count every value computed from it.
+    assert got[("2024-H1", "Upphandlare", "förståelse")] == (None,) * 7
     assert got[("2024-H1", "Leverantör", "förståelse")] == (None,) * 7
-    # förtroende: everyone 3. Leverantör has 2 respondents (NULL), Upphandlare 5, Alla 7.
+    # förtroende: everyone 3. Leverantör has 2 respondents (hidden), Upphandlare 5 (hidden
+    # beside it, as above), Alla 7.
     assert got[("2024-H1", "Leverantör", "förtroende")] == (None,) * 7
-    assert got[("2024-H1", "Upphandlare", "förtroende")] == (5, 3.0, 0.0, 3.0, 3.0, None, None)
+    assert got[("2024-H1", "Upphandlare", "förtroende")] == (None,) * 7
     assert got[("2024-H1", "Alla", "förtroende")] == (7, 3.0, 0.0, 3.0, 3.0, None, None)
-    # Alla 2024-H1 förståelse: 4, 5, 2, 3, 4.5 and L1's 5 → 23.5 / 6; positive 4 of 6.
-    n, mean, share, *_ = got[("2024-H1", "Alla", "förståelse")]
-    assert n == 6
+    # Alla 2024-H1 förståelse: 4, 5, 2, 3, 4.5 and L1's 5 → 23.5 / 6; positive 4 of 6;
+    # squared deviations sum to Σx² − (Σx)² / 6 = 99.25 − 552.25 / 6 = 7.2083…, sample variance
+    # 1.4416…, half width 1.96 · √(1.4416… / 6) = 0.9607…
+    n, mean, share, low, high, prev, change = got[("2024-H1", "Alla", "förståelse")]
+    assert (n, prev, change) == (6, None, None)
     assert mean == pytest.approx(23.5 / 6)
     assert share == pytest.approx(4 / 6)
-    # 2024-H2: five Upphandlare at 4 (the copied file counted once) → change from 2024-H1.
+    half = 1.96 * ((99.25 - 23.5**2 / 6) / 5 / 6) ** 0.5
+    assert (low, high) == pytest.approx((23.5 / 6 - half, 23.5 / 6 + half))
+    # 2024-H2: five Upphandlare at 4 (the copied file counted once), the only role: shown. Its
+    # change from 2024-H1 would give the hidden 2024-H1 mean back (4.0 − change), so it is NULL.
     assert got[("2024-H2", "Upphandlare", "förståelse")] == pytest.approx(
-        (5, 4.0, 1.0, 4.0, 4.0, "2024-H1", 4.0 - 3.7)
+        (5, 4.0, 1.0, 4.0, 4.0, "2024-H1", None)
     )
     n, mean, *_, prev, change = got[("2024-H2", "Alla", "förståelse")]
     assert (n, mean, prev) == (5, 4.0, "2024-H1")
