@@ -5,6 +5,7 @@ alerted by the run-status sensors; runs that `hansyn refresh` alerts itself are 
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import dagster as dg
@@ -153,8 +154,9 @@ def source_assets(name: str):
     return [asset, checks]
 
 
-def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # noqa: F811
+def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env, caplog):  # noqa: F811
     mailbox, hook = alert_env
+    caplog.set_level(logging.INFO, logger="hansyn.alerts")
     reg = hansyn_env / "raw" / "avtalsregister"
     # Two snapshots in one delivery: 10 rows, then 3 (< ceil(0.7 × 10) = 7): blocked.
     write_text(reg / "avtalsregister_2025-12-31.csv", register(*range(1, 11)))
@@ -176,7 +178,7 @@ def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # 
             dagster_event=_run_event(instance, run.run_id, dg.DagsterEventType.RUN_FAILURE),
         )
         alert_after_failed_run(context)
-    assert wait_for(lambda: mailbox.messages and hook.posts)
+    assert wait_for(lambda: mailbox.messages and hook.posts), caplog.text  # why, if not
     body = mailbox.bodies()[0].replace("\r\n", "\n")
     assert mailbox.subjects()[0].startswith("hansyn: NOT PUBLISHED – 1 check failed (run ")
     assert f"hansyn, run {result.run_id} (started by the schedule nightly_refresh_schedule)" in body
@@ -190,8 +192,9 @@ def test_failed_run_started_by_the_daemon_is_alerted(alert_env, hansyn_env):  # 
     assert hook.posts[0]["json"]["run_id"] == result.run_id
 
 
-def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_env):  # noqa: F811
+def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_env, caplog):  # noqa: F811
     mailbox, hook = alert_env
+    caplog.set_level(logging.INFO, logger="hansyn.alerts")
     agency = hansyn_env / "raw" / "upphandlingsmyndigheten"
     write_text(agency / "statistik_2025.csv", AGENCY_2025)
     write_text(agency / "statistik_2024_utan_ar.csv", AGENCY_NO_YEAR)
@@ -213,7 +216,7 @@ def test_successful_run_with_a_refused_file_is_alerted_once(alert_env, hansyn_en
 
     with dg.DagsterInstance.ephemeral() as instance:
         first = run_and_sense(instance, {"dagster/sensor_name": "raw_files_sensor"})
-        assert wait_for(lambda: mailbox.messages and hook.posts)
+        assert wait_for(lambda: mailbox.messages and hook.posts), caplog.text  # why, if not
         body = mailbox.bodies()[0].replace("\r\n", "\n")
         assert "(started by the sensor raw_files_sensor)" in body
         assert (

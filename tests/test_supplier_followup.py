@@ -3,6 +3,8 @@ server), and the feedback files per supplier (Swedish Excel CSV and text, never 
 
 from __future__ import annotations
 
+import logging
+
 import dagster as dg
 
 from hansyn.alerts.missing_reports import record_missing_reports
@@ -31,8 +33,9 @@ def _supplier_reporting(con, rows) -> None:
     con.executemany("insert into marts.supplier_reporting values (?, ?, ?, ?)", rows)
 
 
-def test_missing_reports_alerted_once_per_quarter(alert_env):  # noqa: F811
+def test_missing_reports_alerted_once_per_quarter(alert_env, caplog):  # noqa: F811
     mailbox, hook = alert_env
+    caplog.set_level(logging.INFO, logger="hansyn.alerts")
     settings = load_settings()
     instance = dg.DagsterInstance.ephemeral()
     with warehouse(settings) as con:
@@ -43,6 +46,8 @@ def test_missing_reports_alerted_once_per_quarter(alert_env):  # noqa: F811
     alert = alert_for_run(instance, "night-1", settings)
 
     assert alert is not None and "3 supplier reports missing" in alert.subject
+    # Delivery is synchronous; if it failed, the log says why.
+    assert len(mailbox.bodies()) == 1, caplog.text
     (body,) = mailbox.bodies()
     assert "Lindqvists Fönsterputs (enskild firma): report for 2025-Q4 missing (saknas)" in body
     assert "Städ & Service i Väst AB (5560000001): report for 2025-Q4 missing" in body
@@ -65,7 +70,9 @@ def test_missing_reports_alerted_once_per_quarter(alert_env):  # noqa: F811
             con, [*REPORTING, ("5560000019", "Grönyta Göteborg AB", "2026-Q1", "saknas")]
         )
         record_missing_reports(con, "night-3")
-    alert_for_run(instance, "night-3", settings)
+    alert = alert_for_run(instance, "night-3", settings)
+    assert alert is not None, caplog.text
+    assert len(mailbox.bodies()) == 1, caplog.text
     (body,) = mailbox.bodies()
     assert "Grönyta Göteborg AB (5560000019): report for 2026-Q1 missing" in body
     assert "2025-Q4" not in body
