@@ -76,28 +76,7 @@ covered as (
 ),
 
 paid as (
-    select
-        windows.person_id,
-        windows.benefit_type,
-        coalesce(
-            sum(benefit_months.amount) filter (
-                where benefit_months.month <= windows.before_last_month
-            ),
-            0
-        ) as amount_before,
-        coalesce(
-            sum(benefit_months.amount) filter (
-                where benefit_months.month >= windows.after_first_month
-            ),
-            0
-        ) as amount_after
-    from windows
-    left join benefit_months
-        on
-            windows.person_id = benefit_months.person_id
-            and windows.benefit_type = benefit_months.benefit_type
-            and benefit_months.month between windows.before_first_month and windows.after_last_month
-    group by windows.person_id, windows.benefit_type
+    {{ benefit_window_sums('windows', 'benefit_months', ['person_id', 'benefit_type']) }}
 ),
 
 final as (

@@ -102,30 +102,9 @@ control_windows as (
 ),
 
 paid as (
-    select
-        control_windows.benefit_type,
-        control_windows.index_month,
-        control_windows.person_id,
-        coalesce(
-            sum(benefit_months.amount) filter (
-                where benefit_months.month <= control_windows.before_last_month
-            ),
-            0
-        ) as amount_before,
-        coalesce(
-            sum(benefit_months.amount) filter (
-                where benefit_months.month >= control_windows.after_first_month
-            ),
-            0
-        ) as amount_after
-    from control_windows
-    left join benefit_months
-        on
-            control_windows.person_id = benefit_months.person_id
-            and control_windows.benefit_type = benefit_months.benefit_type
-            and benefit_months.month between control_windows.before_first_month
-            and control_windows.after_last_month
-    group by control_windows.benefit_type, control_windows.index_month, control_windows.person_id
+    {{ benefit_window_sums(
+        'control_windows', 'benefit_months', ['benefit_type', 'index_month', 'person_id']
+    ) }}
 ),
 
 final as (
