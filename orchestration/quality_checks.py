@@ -6,7 +6,8 @@ check step and skips everything downstream (dbt, publish), so nothing new is pub
 import dagster as dg
 
 from hansyn.config import load_settings
-from hansyn.quality.runner import load_suite, run_quality_checks
+from hansyn.quality.runner import run_quality_checks
+from hansyn.quality.suites import load_suite
 from hansyn.sources import SOURCES, Source
 
 from .ingestion import raw_asset_key

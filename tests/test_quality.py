@@ -15,16 +15,9 @@ import pandas as pd
 import pytest
 
 from hansyn.config import EXPECTATIONS_DIR
-from hansyn.quality.runner import (
-    SuiteError,
-    _typed_frame,
-    gx_suite,
-    last_good_load_baseline,
-    load_suite,
-    parse_suite,
-    suite_path,
-    validate,
-)
+from hansyn.quality.baselines import last_good_load_baseline
+from hansyn.quality.runner import _typed_frame, gx_suite, validate
+from hansyn.quality.suites import SuiteError, load_suite, parse_suite, suite_path
 from hansyn.sources import SOURCES
 from hansyn.sources.avtalsregister import COLUMNS as REGISTER_COLUMNS
 from hansyn.sources.contract import Source

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from hansyn.config import load_settings
-from hansyn.quality import runner
+from hansyn.quality import baselines, runner, suites
 from hansyn.sampledata import generate
 from hansyn.sampledata.next_month import write_benefit_month
 from hansyn.sources import SOURCES
@@ -41,7 +41,7 @@ def _night(run_id: str):
 def _loaded() -> list[str]:
     con = duckdb.connect(str(load_settings().warehouse), read_only=True)
     try:
-        return runner.loaded_files(con, BENEFITS.name)
+        return baselines.loaded_files(con, BENEFITS.name)
     finally:
         con.close()
 
@@ -51,7 +51,7 @@ def _whole_table(run_id: str):
     con = duckdb.connect(str(load_settings().warehouse))
     try:
         frame = runner._typed_frame(con, BENEFITS.table)
-        suite = runner.load_suite(BENEFITS)
+        suite = suites.load_suite(BENEFITS)
         return [
             (o.name, o.passed, o.detail, o.observed, o.file_name)
             for o in runner.validate(suite, frame, run_id, con)
@@ -116,7 +116,7 @@ def test_whole_table_checks_see_the_whole_table(hansyn_env):
     assert all(o.passed for o in _night("run-1"))
     con = duckdb.connect(str(hansyn_env / "warehouse.duckdb"))
     try:
-        suite = runner.load_suite(BENEFITS)
+        suite = suites.load_suite(BENEFITS)
         con.execute(f"insert into raw.{BENEFITS.table} select * from raw.{BENEFITS.table} limit 2")
         outcomes = {
             o.name: o for o in runner.validate_new_files(suite, con, BENEFITS.table, "run-2")

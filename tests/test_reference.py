@@ -14,7 +14,8 @@ import pytest
 
 from hansyn import reference
 from hansyn.config import SEEDS_DIR, load_settings
-from hansyn.quality.runner import SuiteError, _typed_frame, load_suite, parse_suite, validate
+from hansyn.quality.runner import _typed_frame, validate
+from hansyn.quality.suites import SuiteError, load_suite, parse_suite
 from hansyn.sources import SOURCES, avtalsregister, malgruppsregister
 from hansyn.sources.contract import LoadContext
 from hansyn.sources.ingest import ingest_source, parser_version

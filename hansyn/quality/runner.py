@@ -1,16 +1,11 @@
-"""The data-quality guard: each source's Great Expectations suite run on its raw table after a load.
+"""The data-quality guard: each source's suite (`suites.py`) run on its raw table after a load.
 
-A suite is a GX 1.x ExpectationSuite in `expectations/<source>.json`, reviewed like code. GX 1.x
-has no working DuckDB datasource, so rows are read into pandas and validated there: only the rows
-of the files that are new or changed since a validation that passed (an expectation about each
-row holds for a file's rows as it did), while the expectations about the whole table (the row
-count, uniqueness) are computed by DuckDB on the raw table, so memory follows the delivery, not
-the history (`run_quality_checks`).
-`severity: critical` marks an expectation whose failure means "this data must not be published"
-(a blocking Dagster asset check); `warning` only warns. One expectation may compare the newest
-delivery's row count with the last one: the runner works out its minimum (suite parameter
-`min_row_count`) from the audit tables before validating. A source without a suite file gets a
-generic suite built from its loader's declared columns.
+GX 1.x has no working DuckDB datasource, so rows are read into pandas and validated there: only
+the rows of the files that are new or changed since a validation that passed (an expectation
+about each row holds for a file's rows as it did), while the expectations about the whole table
+(the row count, uniqueness) are computed by DuckDB on the raw table, so memory follows the
+delivery, not the history (`run_quality_checks`). The row-count minimum (suite parameter
+`min_row_count`) comes from `baselines.py`.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,73 +23,28 @@ from typing import Any
 
 import pandas as pd
 
-from .. import reference
-from ..config import EXPECTATIONS_DIR, Settings
+from ..config import Settings
 from ..sources.contract import Source
-from ..warehouse import create_audit_tables, warehouse
+from ..warehouse import warehouse
+from .baselines import (
+    RowCountBaseline,
+    last_good_load_baseline,
+    last_good_snapshot,
+    loaded_files,
+    snapshot_baseline,
+)
+from .suites import (
+    MIN_ROW_COUNT,
+    NEWEST_SNAPSHOT_SCOPE,
+    PREVIOUS_SNAPSHOT,
+    TABLE_SCOPE,
+    CheckDef,
+    Suite,
+    SuiteError,
+    load_suite,
+)
 
 log = logging.getLogger("hansyn.quality")
-
-MIN_ROW_COUNT = "min_row_count"  # the suite parameter the runner computes
-SEED = "$seed"  # a list of values read from a dbt seed (see `load_suite`)
-SEED_TYPES = {"text": str, "integer": int}
-TABLE_SCOPE = "table"
-NEWEST_SNAPSHOT_SCOPE = "newest_snapshot"
-# Row-count baselines (suite meta `hansyn.row_count.compare_to`).
-PREVIOUS_SNAPSHOT = "previous_snapshot"
-LAST_GOOD_LOAD = "last_good_load"
-# A raw table holds the rows of every file in the folder (an unchanged file keeps its rows without
-# being parsed again), so it only grows; losing more than a tenth of it means deliveries vanished
-# or were refused.
-DEFAULT_MIN_RATIO = 0.9
-# Values never quoted in a check result or an alert: pseudonyms stand for persons.
-ALWAYS_SENSITIVE = frozenset({"person_id"})
-
-# DuckDB type of a raw column → the pandas type name GX reports after `_typed_frame`.
-PANDAS_TYPES = {
-    "varchar": "str",
-    "integer": "int64",
-    "bigint": "int64",
-    "smallint": "int64",
-    "double": "float64",
-    "float": "float64",
-    "boolean": "bool",
-    "date": "datetime64",
-    "timestamp": "datetime64",
-    "decimal": "float64",
-}
-
-
-@dataclass(frozen=True)
-class RowCountRule:
-    compare_to: str = LAST_GOOD_LOAD
-    min_ratio: float = DEFAULT_MIN_RATIO
-    snapshot_column: str | None = None
-
-
-@dataclass(frozen=True)
-class CheckDef:
-    """One expectation of a suite, as one Dagster asset check."""
-
-    name: str
-    blocking: bool
-    description: str
-    scope: str
-    expectation: dict = field(hash=False, compare=False)
-
-    @property
-    def is_row_count(self) -> bool:
-        kwargs = self.expectation.get("kwargs", {})
-        return any(v == {"$PARAMETER": MIN_ROW_COUNT} for v in kwargs.values())
-
-
-@dataclass(frozen=True)
-class Suite:
-    source: str
-    path: Path | None  # None: the generic fallback
-    checks: tuple[CheckDef, ...]
-    row_count: RowCountRule
-    sensitive_columns: frozenset[str] = ALWAYS_SENSITIVE
 
 
 @dataclass
@@ -112,175 +61,6 @@ class CheckOutcome:
     @property
     def message(self) -> str:
         return f"{self.why} {'Passed' if self.passed else 'Failed'}: {self.detail}".strip()
-
-
-class SuiteError(ValueError):
-    """A suite file that cannot be used: named file and reason."""
-
-
-# --- suites ----------------------------------------------------------------------------------
-
-
-def suite_path(source_name: str, folder: Path = EXPECTATIONS_DIR) -> Path:
-    return folder / f"{source_name}.json"
-
-
-def _check_name(expectation: dict) -> str:
-    meta_name = (expectation.get("meta") or {}).get("check")
-    if meta_name:
-        return meta_name
-    kwargs = expectation.get("kwargs", {})
-    columns = kwargs.get("column_list") or ([kwargs["column"]] if "column" in kwargs else [])
-    base = expectation["type"].removeprefix("expect_")
-    name = "__".join([base, *columns])
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
-
-
-def _check_def(expectation: dict, where: str) -> CheckDef:
-    if "type" not in expectation:
-        raise SuiteError(f"{where}: an expectation has no 'type'")
-    severity = expectation.get("severity", "critical")
-    if severity not in ("critical", "warning"):
-        raise SuiteError(f"{where}: severity must be 'critical' or 'warning', not {severity!r}")
-    meta = expectation.get("meta") or {}
-    scope = meta.get("scope", TABLE_SCOPE)
-    if scope not in (TABLE_SCOPE, NEWEST_SNAPSHOT_SCOPE):
-        raise SuiteError(f"{where}: unknown scope {scope!r}")
-    name = _check_name(expectation)
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SuiteError(f"{where}: check name {name!r} must be letters, digits and _")
-    return CheckDef(
-        name=name,
-        blocking=severity == "critical",
-        description=meta.get("why") or expectation["type"],
-        scope=scope,
-        expectation=expectation,
-    )
-
-
-def resolve_seeds(value: Any, where: str, seeds_dir: Path | None = None) -> Any:
-    """`value` with every `{"$seed": …, "column": …}` replaced by that seed column's values."""
-    if isinstance(value, list):
-        return [resolve_seeds(v, where, seeds_dir) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if SEED not in value:
-        return {k: resolve_seeds(v, where, seeds_dir) for k, v in value.items()}
-    unknown = set(value) - {SEED, "column", "type"}
-    if unknown or "column" not in value:
-        given = sorted(unknown) or "no column"
-        raise SuiteError(f"{where}: a {SEED} reference has 'column' and, optionally, 'type', "
-                         f"not {given}")  # fmt: skip
-    cast = SEED_TYPES.get(value.get("type", "text"))
-    if cast is None:
-        raise SuiteError(f"{where}: {SEED} type must be one of {', '.join(SEED_TYPES)}")
-    try:
-        found = reference.values(value[SEED], value["column"], seeds_dir)
-        return [cast(v) for v in found]
-    except (reference.SeedError, ValueError) as e:
-        raise SuiteError(f"{where}: {e}") from e
-
-
-def parse_suite(
-    source_name: str, data: dict, path: Path | None = None, seeds_dir: Path | None = None
-) -> Suite:
-    """A suite from its JSON; `{"$seed": …}` references are resolved here (see `load_suite`)."""
-    where = str(path or source_name)
-    data = resolve_seeds(data, where, seeds_dir)
-    hansyn = (data.get("meta") or {}).get("hansyn") or {}
-    rule = RowCountRule(**hansyn.get("row_count", {}))
-    if rule.compare_to not in (PREVIOUS_SNAPSHOT, LAST_GOOD_LOAD):
-        raise SuiteError(f"{where}: row_count.compare_to must be {PREVIOUS_SNAPSHOT!r} or "
-                         f"{LAST_GOOD_LOAD!r}")  # fmt: skip
-    if rule.compare_to == PREVIOUS_SNAPSHOT and not rule.snapshot_column:
-        raise SuiteError(f"{where}: row_count.snapshot_column is needed for {PREVIOUS_SNAPSHOT}")
-    if not 0 <= rule.min_ratio <= 1:
-        raise SuiteError(f"{where}: row_count.min_ratio must be between 0 and 1")
-    checks = tuple(_check_def(e, where) for e in data.get("expectations", []))
-    names = [c.name for c in checks]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise SuiteError(f"{where}: check names repeat ({', '.join(duplicates)}): set meta.check")
-    if any(c.scope == NEWEST_SNAPSHOT_SCOPE for c in checks) and not rule.snapshot_column:
-        raise SuiteError(f"{where}: scope newest_snapshot needs row_count.snapshot_column")
-    return Suite(
-        source=source_name,
-        path=path,
-        checks=checks,
-        row_count=rule,
-        sensitive_columns=ALWAYS_SENSITIVE | frozenset(hansyn.get("sensitive_columns", [])),
-    )
-
-
-def generic_suite_data(source: Source) -> dict:
-    """What every source gets when it has no suite file yet: its loader's contract."""
-    columns = source.columns
-    expectations: list[dict] = [
-        {
-            "type": "expect_table_row_count_to_be_between",
-            "kwargs": {"min_value": {"$PARAMETER": MIN_ROW_COUNT}},
-            "severity": "critical",
-            "meta": {
-                "check": "row_count_vs_last_good_load",
-                "why": "The raw table keeps at least 90% of the rows of the last good load.",
-            },
-        },  # fmt: skip
-    ]
-    if columns:
-        expectations.append({
-            "type": "expect_table_columns_to_match_set",
-            "kwargs": {"column_set": list(columns), "exact_match": True},
-            "severity": "critical",
-            "meta": {"check": "columns_match_contract",
-                     "why": "The raw table has exactly the loader's declared columns."},
-        })  # fmt: skip
-        for column, duck_type in columns.items():
-            pandas_type = PANDAS_TYPES.get(duck_type.lower().split("(")[0].strip())
-            if pandas_type:
-                expectations.append({
-                    "type": "expect_column_values_to_be_of_type",
-                    "kwargs": {"column": column, "type_": pandas_type},
-                    "severity": "critical",
-                    "meta": {"check": f"type__{column}", "why": f"'{column}' is {duck_type}."},
-                })  # fmt: skip
-    if "_file" in columns and "_row" in columns:
-        expectations.append({
-            "type": "expect_compound_columns_to_be_unique",
-            "kwargs": {"column_list": ["_file", "_row"]},
-            "severity": "critical",
-            "meta": {"check": "file_row_unique", "why": "No row of a file is loaded twice."},
-        })  # fmt: skip
-    return {
-        "name": source.name,
-        "expectations": expectations,
-        "meta": {"hansyn": {"row_count": {"compare_to": LAST_GOOD_LOAD}}},
-    }
-
-
-def load_suite(
-    source: Source, folder: Path = EXPECTATIONS_DIR, seeds_dir: Path | None = None
-) -> Suite:
-    """The source's suite file, or the generic suite when it has none.
-
-    A list of values that a dbt seed holds is not copied into the suite but named, anywhere in
-    an expectation's arguments, as the seed and its column:
-
-        "kwargs": {"column": "target_group",
-                   "value_set": {"$seed": "target_groups", "column": "target_group"}}
-
-    The reference is replaced by the column's values, in the seed's order, when the suite is
-    loaded (read through `hansyn.reference`, so from `HANSYN_SEEDS_DIR` when that is set, or
-    from `seeds_dir`); `"type": "integer"` makes them numbers (for an integer column such as
-    `social_level`), the default is `"text"`. The resolved values are part of the suite, so
-    an edited seed also changes the validation's fingerprint and the suite runs again."""
-    path = suite_path(source.name, folder)
-    if not path.exists():
-        return parse_suite(source.name, generic_suite_data(source))
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise SuiteError(f"{path}: not readable JSON: {e}") from e
-    return parse_suite(source.name, data, path, seeds_dir)
 
 
 # --- Great Expectations ----------------------------------------------------------------------
@@ -348,135 +128,6 @@ def _typed_frame(
         elif duck_type == "varchar":
             frame[column] = frame[column].astype("str")
     return frame
-
-
-# --- row-count baselines ---------------------------------------------------------------------
-
-
-@dataclass
-class RowCountBaseline:
-    current: int
-    baseline: int | None
-    what: str  # the delivery the current rows are compared with, for the message
-    file_name: str | None = None  # the file(s) of the current delivery, when one
-    at_least: int = 0  # a floor whatever the baseline (a snapshot is never empty)
-
-    def minimum(self, ratio: float) -> int:
-        computed = math.ceil(ratio * self.baseline) if self.baseline else 0
-        return max(computed, self.at_least)
-
-
-def snapshot_baseline(
-    frame: pd.DataFrame, column: str, files: list[str] | None = None
-) -> tuple[RowCountBaseline, pd.DataFrame]:
-    """The newest snapshot's rows against the previous snapshot's.
-
-    `files` are the source's loaded files in name order (the newest last), from the file
-    registry: a loaded snapshot with no rows (a header-only export) is then the newest snapshot
-    with 0 rows, not skipped in favour of the older ones. A snapshot is never empty."""
-    if files is not None:
-        if not files:
-            return RowCountBaseline(0, None, "no snapshot loaded"), frame.iloc[0:0]
-        newest_rows = frame[frame["_file"] == files[-1]]
-        if len(files) < 2:
-            only = RowCountBaseline(len(newest_rows), None, "no earlier snapshot", files[-1], 1)
-            return only, newest_rows
-        previous = int((frame["_file"] == files[-2]).sum())
-        what = f"the previous snapshot {files[-2]}"
-        return RowCountBaseline(len(newest_rows), previous, what, files[-1], 1), newest_rows
-    if frame.empty:
-        return RowCountBaseline(0, None, "no snapshot loaded"), frame
-    counts = frame.groupby(column, sort=True).size()
-    newest = counts.index[-1]
-    newest_rows = frame[frame[column] == newest]
-    files = ", ".join(sorted(newest_rows["_file"].dropna().unique())) or None
-    if len(counts) < 2:
-        only = RowCountBaseline(int(counts.iloc[-1]), None, "no earlier snapshot", files)
-        return only, newest_rows
-    previous = counts.index[-2]
-    previous_files = ", ".join(sorted(frame.loc[frame[column] == previous, "_file"].unique()))
-    return (
-        RowCountBaseline(
-            current=int(counts.iloc[-1]),
-            baseline=int(counts.iloc[-2]),
-            what=f"the previous snapshot {previous_files}",
-            file_name=files,
-        ),
-        newest_rows,
-    )
-
-
-def loaded_files(con, source: str) -> list[str]:
-    """The source's files that are loaded as the folder stands now, in name order."""
-    rows = con.execute(
-        "select file_name from audit.file_registry where source = ? and status = 'loaded'",
-        [source],
-    ).fetchall()
-    return sorted(r[0] for r in rows)
-
-
-def _last_good_run(con, source: str, run_id: str):
-    """The run id and time of the source's last load whose blocking checks all passed (before
-    any check was recorded: its latest earlier load), or None."""
-    good = con.execute(
-        """
-        select run_id, max(checked_at) as checked_at
-        from audit.quality_checks
-        where source = ? and run_id <> ?
-        group by run_id
-        having not bool_or(blocking and not passed)
-        order by checked_at desc
-        limit 1
-        """,
-        [source, run_id],
-    ).fetchone()
-    if good is None:
-        good = con.execute(
-            """
-            select run_id, max(loaded_at) from audit.load_log
-            where source = ? and run_id <> ?
-            group by run_id order by max(loaded_at) desc limit 1
-            """,
-            [source, run_id],
-        ).fetchone()
-    return good
-
-
-def last_good_snapshot(con, source: str, run_id: str, current: RowCountBaseline):
-    """A snapshot source with no earlier snapshot in its folder (emptied, or left with one
-    file) is compared with the newest snapshot of its last good load."""
-    good = _last_good_run(con, source, run_id)
-    if good is None:
-        return current
-    row = con.execute(
-        "select file_name, rows_loaded, loaded_at from audit.load_log "
-        "where source = ? and run_id = ? and status = 'loaded' order by file_name desc limit 1",
-        [source, good[0]],
-    ).fetchone()
-    if row is None:
-        return current
-    when = f" of {row[2]:%Y-%m-%d %H:%M}" if isinstance(row[2], dt.datetime) else ""
-    return RowCountBaseline(
-        current=current.current,
-        baseline=int(row[1]),
-        what=f"the newest snapshot {row[0]} of the last good load{when}",
-        file_name=current.file_name,
-        at_least=current.at_least if current.file_name else 1,
-    )
-
-
-def last_good_load_baseline(con, source: str, run_id: str, current: int) -> RowCountBaseline:
-    """This load's rows against the source's last load whose blocking checks all passed."""
-    good = _last_good_run(con, source, run_id)
-    if good is None:
-        return RowCountBaseline(current, None, "no earlier load")
-    rows, loaded_at = con.execute(
-        "select coalesce(sum(rows_loaded), 0), max(loaded_at) from audit.load_log "
-        "where source = ? and run_id = ?",
-        [source, good[0]],
-    ).fetchone()
-    when = f" of {loaded_at:%Y-%m-%d %H:%M}" if isinstance(loaded_at, dt.datetime) else ""
-    return RowCountBaseline(current, int(rows), f"the last good load{when}")
 
 
 # --- running a suite -------------------------------------------------------------------------
@@ -876,7 +527,7 @@ def validate_new_files(
 
 
 def record_outcomes(con, run_id: str, source: str, outcomes: list[CheckOutcome]) -> None:
-    create_audit_tables(con)
+    """The run's check outcomes into audit.quality_checks (`warehouse()` made the table)."""
     if not outcomes:
         return
     now = dt.datetime.now().replace(microsecond=0)
