@@ -140,6 +140,14 @@ class Section:
     missing: str = ""  # the table whose absence leaves the section empty
 
 
+def _section(pub: Published, id: str, title: str, *tables: str) -> Section:
+    """The section shown by templates/sections/<id>.html; `missing` names the first of the
+    tables it is made from that is not published (the section then says so and shows nothing)."""
+    s = Section(id, title, f"sections/{id}.html")
+    s.missing = next((t for t in tables if not pub.has(t)), "")
+    return s
+
+
 def _sum(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -153,9 +161,8 @@ def _share(part: float | None, whole: float | None) -> float | None:
 
 
 def section_i1(pub: Published) -> Section:
-    s = Section("i1", "Indikator 1 – Upphandlingar med social hänsyn", "sections/i1.html")
-    if not pub.has("i1_procurement_share"):
-        s.missing = "i1_procurement_share"
+    s = _section(pub, "i1", "Indikator 1 – Upphandlingar med social hänsyn", "i1_procurement_share")
+    if s.missing:
         return s
     years = pub.rows(
         "select year, sum(service_procurements) as services, "
@@ -248,13 +255,13 @@ def _benchmark_row(key: str, name: str, r: dict | None, municipalities: int) -> 
 
 
 def section_benchmark(pub: Published) -> Section:
-    s = Section(
+    s = _section(
+        pub,
         "nationellt",
         "Nationell jämförelse – staden bland Sveriges kommuner",
-        "sections/nationellt.html",
+        "national_benchmark",
     )
-    if not pub.has("national_benchmark"):
-        s.missing = "national_benchmark"
+    if s.missing:
         return s
     rows = pub.rows(
         "select year, buyer_org_number, buyer_name, procurements, flagged_social, flag_unknown, "
@@ -471,9 +478,8 @@ def _breakdown(pub: Published, year: int, column: str, names: dict[str, str]) ->
 
 
 def section_i3(pub: Published) -> Section:
-    s = Section("i3", "Indikator 3 – Individer i arbete", "sections/i3.html")
-    if not pub.has("i3_individuals"):
-        s.missing = "i3_individuals"
+    s = _section(pub, "i3", "Indikator 3 – Individer i arbete", "i3_individuals")
+    if s.missing:
         return s
     years = pub.rows(
         "select year, individuals, placements, women, men, under_30 from i3_individuals "
@@ -541,9 +547,8 @@ def _parameter_value(parameter: str, value: float | None) -> str:
 
 
 def section_socioeconomic(pub: Published) -> Section:
-    s = Section("nytta", "Samhällsekonomisk nytta – vem vinner vad", "sections/nytta.html")
-    if not pub.has("socioeconomic_value"):
-        s.missing = "socioeconomic_value"
+    s = _section(pub, "nytta", "Samhällsekonomisk nytta – vem vinner vad", "socioeconomic_value")
+    if s.missing:
         return s
     rows = pub.rows(
         "select year, actor, wage_related_sek, benefits_avoided_sek, total_sek, "
@@ -634,13 +639,13 @@ def section_socioeconomic(pub: Published) -> Section:
 
 
 def section_geography(pub: Published) -> Section:
-    s = Section(
+    s = _section(
+        pub,
         "geografi",
         "Geografisk fördelning – fördelningsnyckeln mot utfallet",
-        "sections/geografi.html",
+        "geographic_distribution",
     )
-    if not pub.has("geographic_distribution"):
-        s.missing = "geographic_distribution"
+    if s.missing:
         return s
     rows = pub.rows(
         "select year, stadsomrade, key_year, distribution_key, key_complete, placed_individuals, "
@@ -729,9 +734,10 @@ def section_geography(pub: Published) -> Section:
 
 
 def section_i4(pub: Published) -> Section:
-    s = Section("i4", "Indikator 4 – Intressenternas syn på modellen", "sections/i4.html")
-    if not pub.has("i4_stakeholder_survey"):
-        s.missing = "i4_stakeholder_survey"
+    s = _section(
+        pub, "i4", "Indikator 4 – Intressenternas syn på modellen", "i4_stakeholder_survey"
+    )
+    if s.missing:
         return s
     rows = pub.rows(
         "select wave, role, dimension, respondents, mean_score, share_positive, ci95_low, "
@@ -794,11 +800,10 @@ def section_i4(pub: Published) -> Section:
 
 
 def section_process(pub: Published) -> Section:
-    s = Section(
-        "process", "Processynk – krav, anvisningar och tillsättningar", "sections/process.html"
+    s = _section(
+        pub, "process", "Processynk – krav, anvisningar och tillsättningar", "process_sync"
     )
-    if not pub.has("process_sync"):
-        s.missing = "process_sync"
+    if s.missing:
         return s
     rows = pub.rows(
         "select procurement_id, buyer_organisation, supplier_name, contract_start, contract_end, "
@@ -842,14 +847,12 @@ def section_process(pub: Published) -> Section:
 
 
 def section_suppliers(pub: Published) -> Section:
-    s = Section(
-        "leverantorer", "Leverantörernas rapporter – inkomna, saknade, krävda och tillsatta",
-        "sections/leverantorer.html",
+    s = _section(
+        pub, "leverantorer", "Leverantörernas rapporter – inkomna, saknade, krävda och tillsatta",
+        "supplier_reporting", "supplier_scorecard",
     )  # fmt: skip
-    for table in ("supplier_reporting", "supplier_scorecard"):
-        if not pub.has(table):
-            s.missing = table
-            return s
+    if s.missing:
+        return s
     quarters = pub.rows(
         "select report_period as period, count(*) as due, "
         "count(*) filter (where status = 'inkommen') as received, "
@@ -931,9 +934,8 @@ def latest_loads(pub: Published) -> list[dict]:
 
 
 def section_quality(pub: Published) -> Section:
-    s = Section("kvalitet", "Datakvalitet – senaste laddningen", "sections/kvalitet.html")
-    if not pub.has("load_quality"):
-        s.missing = "load_quality"
+    s = _section(pub, "kvalitet", "Datakvalitet – senaste laddningen", "load_quality")
+    if s.missing:
         return s
     rows = latest_loads(pub)
     refused = [r for r in rows if r["status"] == "refused"]
