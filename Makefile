@@ -32,7 +32,7 @@ format: setup
 	cd dbt_project && ../$(BIN)/sqlfluff fix models
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 unit: setup
 	$(BIN)/pytest -q -m "not slow"

@@ -20,6 +20,8 @@ import duckdb
 import psutil
 import pytest
 
+from tests.conftest import published
+
 pytestmark = pytest.mark.slow
 
 # The city to break: the sample city, or one the project has never seen
@@ -162,11 +164,6 @@ def test_a_header_only_newest_snapshot_blocks_publication(city):
     _nothing_lost(city, summary.run_id)
 
 
-@pytest.mark.xfail(
-    reason="failed on the end-of-session run on the sample city and not yet diagnosed (the "
-    "fast tests in test_delivery_faults.py of the same fault pass); open",
-    strict=False,
-)
 def test_a_register_still_being_written_waits_for_the_next_night(city, monkeypatch):
     monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "600")
     newest = _newest_snapshot(city)
@@ -194,12 +191,13 @@ def test_a_register_still_being_written_waits_for_the_next_night(city, monkeypat
 # --- faults that broke a night or let the wrong file through ----------------------------------
 
 
-@pytest.mark.xfail(
-    reason="failed on the end-of-session run on the sample city and not yet diagnosed (the "
-    "fast tests in test_delivery_faults.py of the same fault pass); open",
-    strict=False,
-)
 def test_a_refused_copy_does_not_hide_the_real_snapshot(city):
+    contracts = (
+        "select procurement_id, buyer_organisation, supplier_name, contract_start, contract_end, "
+        "required_places, placed_individuals, fill_rate, referred_candidates, "
+        "first_placement_date, days_to_first_placement from process_sync order by procurement_id"
+    )
+    before = published(city.root, contracts)
     newest = _newest_snapshot(city)
     data = newest.read_bytes()
     newest.unlink()  # the real snapshot arrives tonight, and a badly named copy of it
@@ -212,8 +210,15 @@ def test_a_refused_copy_does_not_hide_the_real_snapshot(city):
     assert statuses[real.name] == "loaded"
     assert summary.published
     # The same register content as before under a new name: the same published numbers.
-    for table in ("bruttolista", "i1_procurement_share", "process_sync"):
+    for table in ("bruttolista", "i1_procurement_share"):
         assert _digest(city.marts)[f"{table}.parquet"] == city.published[f"{table}.parquet"]
+    # process_sync the same but for the status, which is judged on the snapshot's date: on
+    # 2099-12-31 every contract with an end date has ended, so none of them is still `pågår`.
+    assert published(city.root, contracts) == before
+    assert published(
+        city.root,
+        "select count(*) from process_sync where status = 'pågår' and contract_end is not null",
+    ) == [(0,)]
     _nothing_lost(city, summary.run_id)
 
 
@@ -390,15 +395,11 @@ def test_a_refresh_killed_during_dbt_leaves_no_dbt_and_the_last_publication(city
     _nothing_lost(city, _last_run_id(city))
 
 
-@pytest.mark.xfail(
-    reason="seen once on the sample city: after two runs at once on the night before's files, "
-    "socioeconomic_value, i2_effect_estimates and indikatorer.duckdb were published again with "
-    "other bytes; whether the runs interleaved or those tables are not deterministic is open",
-    strict=False,
-)
 def test_two_runs_at_once_publish_one_consistent_copy(city, monkeypatch):
     monkeypatch.setenv("HANSYN_REBUILD", "true")  # nothing is new: both build all the same
     before = _digest(city.raw)
+    tables = [t for (t,) in published(city.root, "select table_name from duckdb_tables()")]
+    values = {t: published(city.root, f"select * from {t} order by all") for t in tables}
     other = _refresh_process()
     try:
         time.sleep(5)  # the other run has started loading
@@ -406,7 +407,11 @@ def test_two_runs_at_once_publish_one_consistent_copy(city, monkeypatch):
     finally:
         assert other.wait(timeout=900) in (0, 1)
     assert _digest(city.raw) == before
-    # Both read the same files as the night before: whichever published, the same bytes.
+    # Both read the same files as the night before: whichever published, the same values,
+    # and the same bytes.
+    for table in tables:
+        after = published(city.root, f"select * from {table} order by all")
+        assert after == values[table], table
     assert _digest(city.marts) == city.published
     assert not list(city.marts.glob(".publishing-*"))
     if not summary.published:

@@ -214,4 +214,6 @@ final as (
     from unhidden
 )
 
+-- A stable row order: the published files are the same bytes for the same data.
 select * from final
+order by cohort_year, benefit_type, target_group

@@ -144,3 +144,6 @@ select
     {{ masked_text('message') }} as message,
     {{ masked_text('checks_failed') }} as checks_failed
 from final
+-- A stable row order: the published files are the same bytes for the same data (two sole
+-- traders' reports can share a masked name: their content, or else their status, tells them apart).
+order by source, file_name, file_sha256, status

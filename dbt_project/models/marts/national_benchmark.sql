@@ -109,4 +109,6 @@ final as (
             and buyer_names.name_order = 1
 )
 
+-- A stable row order: the published files are the same bytes for the same data.
 select * from final
+order by year, buyer_org_number

@@ -17,4 +17,6 @@ final as (
     from parameters
 )
 
+-- A stable row order: the published files are the same bytes for the same data.
 select * from final
+order by valid_from, parameter, placement_type

@@ -22,4 +22,9 @@ final as (
     inner join suppliers on quarters.supplier_key = suppliers.supplier_key
 )
 
+-- A stable row order: the published files are the same bytes for the same data (two sole
+-- traders of the same name are told apart by the rest of their row).
 select * from final
+order by
+    supplier_name, supplier_org_number, report_period, status, received_file, contracts_running,
+    placements_reported

@@ -90,4 +90,10 @@ final as (
     left join file_outcomes on suppliers.supplier_key = file_outcomes.supplier_key
 )
 
+-- A stable row order: the published files are the same bytes for the same data (two sole
+-- traders of the same name are told apart by the rest of their row).
 select * from final
+order by
+    supplier_name, supplier_org_number, contracts_with_requirement, required_places,
+    placed_individuals, reports_due, reports_received, files_refused, rows_rejected,
+    last_report_period
