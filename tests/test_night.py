@@ -124,10 +124,12 @@ def test_nothing_new_only_after_a_publication_of_the_same_inputs(
 # --- the nightly job ---------------------------------------------------------------------------
 
 
-def _night():
+def _night(monkeypatch):
+    """The nightly job, its alert kept from the network (undone after the test: a plain
+    assignment here once silenced the alerts of every in-process test that ran after it)."""
     from orchestration import refresh, run_alerts
 
-    run_alerts.deliver = lambda alert, settings: None
+    monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings: None)
     return refresh.run_refresh()
 
 
@@ -156,13 +158,13 @@ def test_a_night_with_nothing_new_skips_and_a_change_rebuilds(hansyn_env, monkey
 
     raw = hansyn_env / "raw"
     generate(raw, seed=2026, scale=0.3)
-    first = _night()
+    first = _night(monkeypatch)
     assert first.published and first.nothing_new_since is None, first.render()
     marts = hansyn_env / "marts"
     published = _mtimes(marts)
 
     # Nothing delivered, nothing edited: no GX, no dbt, no publish; the files stay as they are.
-    second = _night()
+    second = _night(monkeypatch)
     assert second.published and second.nothing_new_since, second.render()
     assert second.tables == first.tables
     assert "nothing new since" in second.render()
@@ -176,7 +178,7 @@ def test_a_night_with_nothing_new_skips_and_a_change_rebuilds(hansyn_env, monkey
     shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
     (copy / "models/marts/bruttolista.sql").open("a").write("\n-- edited\n")
     monkeypatch.setattr(night, "DBT_PROJECT_DIR", copy)
-    third = _night()
+    third = _night(monkeypatch)
     assert third.published and third.nothing_new_since is None, third.render()
     assert _steps(third.run_id)["published_marts"] == "STEP_SUCCESS"
 
@@ -185,13 +187,13 @@ def test_a_night_with_nothing_new_skips_and_a_change_rebuilds(hansyn_env, monkey
     shutil.copytree(DBT_PROJECT_DIR / "seeds", seeds)
     monkeypatch.setenv("HANSYN_SEEDS_DIR", str(seeds))
     (seeds / "placement_types.csv").open("a").write("Arbetsträning,false\n")
-    fourth = _night()
+    fourth = _night(monkeypatch)
     assert fourth.published and fourth.nothing_new_since is None, fourth.render()
     assert _steps(fourth.run_id)["published_marts"] == "STEP_SUCCESS"
 
     # A new month of deliveries rebuilds and publishes the new figures.
     write_next_month(raw)
-    fifth = _night()
+    fifth = _night(monkeypatch)
     assert fifth.published and fifth.nothing_new_since is None, fifth.render()
     assert _steps(fifth.run_id)["published_marts"] == "STEP_SUCCESS"
     assert fifth.tables["load_quality"] > first.tables["load_quality"]
