@@ -387,15 +387,83 @@ left join geography g on a.primaromrade = g.primaromrade;
 
 create or replace macro few(v, n) as case when n between 1 and 4 then null else v end;
 
-create or replace table i3_placements as
-select
-    cast(start_year as integer) as year, placement_type, target_group, stadsomrade,
-    cast(few(count(*), count(distinct pnr)) as bigint) as placements,
-    cast(few(count(distinct pnr), count(distinct pnr)) as bigint) as individuals
-from placements_at_start
-group by all
-order by year, placement_type, target_group, stadsomrade;
+-- Complementary suppression (the spec's privacy of the tables as a whole; the pipeline's macro
+-- dbt_project/macros/complementary_suppression.sql, relations from the marts' YAML). A relation
+-- over rows: within each group `grp`, the parts' `v` sum to a total; `hidden` flags the parts
+-- hidden so far. The shown non-zero parts are hidden, smallest first (ties in the order `ord`),
+-- until the relation holds: nothing hidden and the total shown, the total hidden and one part
+-- with it, or two or more hidden parts that sum to more than their number.
+create or replace macro relation_holds(n, s, total_hidden) as
+    (n = 0 and not total_hidden) or (total_hidden and n >= 1) or (n >= 2 and s > n);
 
+-- `is_total` marks a group's total row (never hidden here), `total_hidden` a row saying the
+-- group's total is hidden (a hidden total row, another table's NULL, or a total of 1–4).
+create or replace macro hide_parts(tbl, grp, ord, is_total, total_hidden) as table
+    with flagged as (
+        select
+            *,
+            is_total as _is_total,
+            total_hidden as _total_hidden,
+            not is_total and not hidden and v > 0 as _candidate
+        from query_table(tbl)
+    ),
+    ranked as (
+        select
+            *,
+            sum(case when hidden and not _is_total then 1 else 0 end) over (partition by grp)
+                as _hidden_n,
+            sum(case when hidden and not _is_total then v else 0 end) over (partition by grp)
+                as _hidden_sum,
+            coalesce(sum(v) over (partition by grp, _candidate order by v, ord
+                rows between unbounded preceding and 1 preceding), 0) as _sum_before,
+            bool_or(_total_hidden) over (partition by grp) as _group_total_hidden,
+            row_number() over (partition by grp, _candidate order by v, ord) as _rank
+        from flagged
+    )
+    select
+        * exclude (_is_total, _total_hidden, _candidate, _hidden_n, _hidden_sum, _sum_before,
+            _group_total_hidden, _rank)
+        replace (
+            hidden or coalesce(
+                _candidate
+                and not relation_holds(_hidden_n, _hidden_sum, _group_total_hidden)
+                and not relation_holds(_hidden_n + _rank - 1, _hidden_sum + _sum_before,
+                    _group_total_hidden),
+                false
+            ) as hidden
+        )
+    from ranked;
+
+-- A relation over two columns of one row (total = p + q): part p, shown so far, is hidden when
+-- the relation does not hold and would not hold with the shown parts ranked before it hidden
+-- (q is before p when smaller, or as small and `q_first`, declared first).
+create or replace macro part_hidden(p_hidden, p, q_hidden, q, q_first, total_hidden) as
+    p_hidden or coalesce(
+        p > 0
+        and not relation_holds(q_hidden::int, case when q_hidden then q else 0 end, total_hidden)
+        and not relation_holds(
+            q_hidden::int + (not q_hidden and q > 0 and (q < p or (q = p and q_first)))::int,
+            case when q_hidden or (q > 0 and (q < p or (q = p and q_first))) then q else 0 end,
+            total_hidden),
+        false
+    );
+
+-- A group of parts hidden with nothing shown left to hide with them, each 1: its total (in
+-- another table) would give them away, so it is hidden instead.
+create or replace macro unprotectable(n_hidden, n_shown_nonzero, hidden_sum) as
+    n_hidden >= 1 and n_shown_nonzero = 0 and hidden_sum <= n_hidden;
+
+-- The cells of i3_placements unsuppressed: a cell of 1–4 persons hides both its counts.
+create or replace temp table i3_cells as
+select
+    start_year as year, placement_type, target_group, stadsomrade,
+    count(*) as placements, count(distinct pnr) as individuals,
+    count(*) as v, count(distinct pnr) between 1 and 4 as hidden
+from placements_at_start
+group by all;
+
+-- Women + men = individuals, the relation within a row; a year whose cells are all hidden and
+-- each 1 placement hides its placements (i3_placements' relation to this table).
 create or replace table i3_individuals as
 with persons_by_year as (
     select start_year as year, pnr, any_value(sex) as sex,
@@ -407,16 +475,64 @@ counted as (
         count(*) filter (where sex = 'F') as women, count(*) filter (where sex = 'M') as men,
         count(*) filter (where age < 30) as under_30
     from persons_by_year group by all
+),
+unprotected_years as (
+    select year from i3_cells group by year
+    having unprotectable(count(*) filter (where hidden),
+        count(*) filter (where not hidden and v > 0), sum(v) filter (where hidden))
+),
+cells as (
+    select
+        *, individuals between 1 and 4 as individuals_hidden,
+        individuals between 1 and 4 or year in (select year from unprotected_years)
+            as placements_hidden,
+        women between 1 and 4 as women_hidden, men between 1 and 4 as men_hidden
+    from counted
+),
+round_1 as (
+    select * replace (
+        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
+            as women_hidden,
+        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
+    )
+    from cells
+),
+round_2 as (
+    select * replace (
+        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
+            as women_hidden,
+        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
+    )
+    from round_1
 )
 select
     cast(year as integer) as year,
-    cast(few(individuals, individuals) as bigint) as individuals,
-    cast(few(placements, individuals) as bigint) as placements,
-    cast(few(women, women) as bigint) as women,
-    cast(few(men, men) as bigint) as men,
+    cast(case when individuals_hidden then null else individuals end as bigint) as individuals,
+    cast(case when placements_hidden then null else placements end as bigint) as placements,
+    cast(case when women_hidden then null else women end as bigint) as women,
+    cast(case when men_hidden then null else men end as bigint) as men,
     cast(few(under_30, under_30) as bigint) as under_30
-from counted
+from round_2
 order by year;
+
+-- The cells' placements sum to the year's in i3_individuals.
+create or replace temp table i3_cells_0 as
+select c.*, i.placements is null as total_missing
+from i3_cells c join i3_individuals i using (year);
+create or replace temp table i3_cells_1 as
+select * from hide_parts('i3_cells_0', year, [placement_type, target_group, stadsomrade], false,
+    total_missing);
+create or replace temp table i3_cells_2 as
+select * from hide_parts('i3_cells_1', year, [placement_type, target_group, stadsomrade], false,
+    total_missing);
+
+create or replace table i3_placements as
+select
+    cast(year as integer) as year, placement_type, target_group, stadsomrade,
+    cast(case when hidden then null else placements end as bigint) as placements,
+    cast(case when hidden then null else individuals end as bigint) as individuals
+from i3_cells_2
+order by year, placement_type, target_group, stadsomrade;
 
 create or replace table process_sync as
 with placed as (
@@ -585,7 +701,7 @@ from geographic where level = 'mellanomrade' order by year, mellanomrade;
 
 -- --- the survey: indicator 4 -----------------------------------------------------------------
 
-create or replace table i4_stakeholder_survey as
+create or replace temp table i4_cells_0 as
 with lines as (select * from csv_lines('@PREP@/enkat/*.csv')),
 headers as (select filename, cells as header from lines where line_number = 1),
 raw as (
@@ -647,11 +763,28 @@ aggregated as (
         1.96 * sqrt(var_samp(score) / count(*)) as half
     from by_role group by all
 ),
-suppressed as (
-    select wave, role, dimension, few(n, n) as respondents, few(mean, n) as mean_score,
-        few(share, n) as share_positive, few(mean - half, n) as ci95_low,
-        few(mean + half, n) as ci95_high
-    from aggregated
+cells as (
+    select *, n as v, n between 1 and 4 as hidden from aggregated
+)
+select * from cells;
+
+-- The roles' respondents sum to Alla's; a hidden count hides the mean, share and interval.
+create or replace temp table i4_cells_1 as
+select * from hide_parts('i4_cells_0', (wave, dimension), [role], role = 'Alla',
+    role = 'Alla' and hidden);
+create or replace temp table i4_cells_2 as
+select * from hide_parts('i4_cells_1', (wave, dimension), [role], role = 'Alla',
+    role = 'Alla' and hidden);
+
+create or replace table i4_stakeholder_survey as
+with suppressed as (
+    select wave, role, dimension,
+        case when not hidden then n end as respondents,
+        case when not hidden then mean end as mean_score,
+        case when not hidden then share end as share_positive,
+        case when not hidden then mean - half end as ci95_low,
+        case when not hidden then mean + half end as ci95_high
+    from i4_cells_2
 )
 select
     wave, role, dimension, cast(respondents as integer) as respondents,
