@@ -675,29 +675,95 @@ computed as (
     left join placed p on p.year = ky.year and p.level = a.level and p.area = a.area
     left join distribution_keys k on k.key_year = ky.key_year and k.level = a.level
         and k.area = a.area
+),
+-- The total expected / distribution_key reveals is hidden in a year whose areas, at either
+-- level, are all hidden or 0 and each 1 (no shown area is left to hide with them).
+hidden_totals as (
+    select year from (
+        select year, level, count(*) filter (where placed between 1 and 4) as n_hidden,
+            count(*) filter (where placed >= 5) as n_shown,
+            sum(placed) filter (where placed between 1 and 4) as hidden_sum
+        from computed group by all
+    )
+    group by year
+    having bool_or(unprotectable(n_hidden, n_shown, hidden_sum))
+),
+revealed as (
+    select *,
+        case when year in (select year from hidden_totals) then 1 else total_placed end
+            as revealed_total
+    from computed
 )
+-- placed unsuppressed; deviation and share are hidden with it later.
 select
-    cast(year as integer) as year, level, area, area_name, cast(key_year as integer) as key_year,
-    distribution_key, key_complete,
-    cast(few(placed, placed) as integer) as placed_individuals,
-    cast(few(distribution_key * total_placed, total_placed) as double) as expected_individuals,
-    cast(few(few(placed - distribution_key * total_placed, total_placed), placed) as double)
+    cast(r.year as integer) as year, r.level, r.area, r.area_name, g.stadsomrade,
+    cast(r.key_year as integer) as key_year, r.distribution_key, r.key_complete, r.placed,
+    cast(few(r.distribution_key * r.total_placed, r.revealed_total) as double)
+        as expected_individuals,
+    cast(few(r.placed - r.distribution_key * r.total_placed, r.revealed_total) as double)
         as deviation,
-    cast(few(few(placed / nullif(total_placed, 0), total_placed), placed) as double)
-        as placement_share
-from computed;
+    cast(few(r.placed / nullif(r.total_placed, 0), r.revealed_total) as double)
+        as placement_share,
+    r.placed as v, r.placed between 1 and 4 as hidden
+from revealed r
+left join (select distinct mellanomrade, stadsomrade from geography) g
+    on r.level = 'mellanomrade' and r.area = g.mellanomrade;
+
+-- The stadsområden sum to the total expected / distribution_key reveals; one whose
+-- mellanområden are all hidden and each 1 is hidden itself (it would give them away).
+create or replace temp table geo_stadsomrade_0 as
+with unprotected as (
+    select year, stadsomrade from geographic where level = 'mellanomrade'
+    group by all
+    having unprotectable(count(*) filter (where hidden),
+        count(*) filter (where not hidden and v > 0), sum(v) filter (where hidden))
+)
+select * replace (hidden or (year, area) in (select (year, stadsomrade) from unprotected)
+    as hidden)
+from geographic where level = 'stadsomrade';
+create or replace temp table geo_stadsomrade_1 as
+select * from hide_parts('geo_stadsomrade_0', year, [area], false,
+    sum(v) over (partition by year) between 1 and 4);
+create or replace temp table geo_stadsomrade_2 as
+select * from hide_parts('geo_stadsomrade_1', year, [area], false,
+    sum(v) over (partition by year) between 1 and 4);
 
 create or replace table geographic_distribution as
 select
     year, area as stadsomrade, area_name as stadsomrade_namn, key_year, distribution_key,
-    key_complete, placed_individuals, expected_individuals, deviation, placement_share
-from geographic where level = 'stadsomrade' order by year, stadsomrade;
+    key_complete, cast(case when not hidden then placed end as integer) as placed_individuals,
+    expected_individuals, case when not hidden then deviation end as deviation,
+    case when not hidden then placement_share end as placement_share
+from geo_stadsomrade_2 order by year, stadsomrade;
+
+-- The mellanområden sum to their stadsområde's count in geographic_distribution, and all of
+-- them to the total expected / distribution_key reveals: the two relations in turn, twice.
+create or replace temp table geo_mellanomrade_0 as
+select m.*, d.year is not null and d.placed_individuals is null as total_missing
+from geographic m
+left join geographic_distribution d on m.year = d.year and m.stadsomrade = d.stadsomrade
+where m.level = 'mellanomrade';
+create or replace temp table geo_mellanomrade_1 as
+select * from hide_parts('geo_mellanomrade_0', (year, stadsomrade), [area], false,
+    total_missing);
+create or replace temp table geo_mellanomrade_2 as
+select * from hide_parts('geo_mellanomrade_1', year, [area], false,
+    sum(v) over (partition by year) between 1 and 4);
+create or replace temp table geo_mellanomrade_3 as
+select * from hide_parts('geo_mellanomrade_2', (year, stadsomrade), [area], false,
+    total_missing);
+create or replace temp table geo_mellanomrade_4 as
+select * from hide_parts('geo_mellanomrade_3', year, [area], false,
+    sum(v) over (partition by year) between 1 and 4);
 
 create or replace table geographic_distribution_mellanomrade as
 select
-    year, area as mellanomrade, area_name as mellanomrade_namn, key_year, distribution_key,
-    key_complete, placed_individuals, expected_individuals, deviation, placement_share
-from geographic where level = 'mellanomrade' order by year, mellanomrade;
+    year, area as mellanomrade, stadsomrade, area_name as mellanomrade_namn, key_year,
+    distribution_key, key_complete,
+    cast(case when not hidden then placed end as integer) as placed_individuals,
+    expected_individuals, case when not hidden then deviation end as deviation,
+    case when not hidden then placement_share end as placement_share
+from geo_mellanomrade_4 order by year, mellanomrade;
 
 -- --- the survey: indicator 4 -----------------------------------------------------------------
 
