@@ -928,7 +928,7 @@ islands as (
 select benefit_type, min(month) as first_month, max(month) as last_month
 from islands group by benefit_type, island;
 
-create or replace table i2_benefit_effects as
+create or replace temp table i2_counted as
 with index_dates as (
     select pnr, min(start_date) as index_date from placements_at_start group by all
 ),
@@ -976,7 +976,35 @@ counted as (
         count(*) filter (where before_ > 0 and after_ <= 0) as left_
     from paid group by all
 )
--- A window's sum is NULL when its persons, recipients or payees (repayments too) are 1–4.
+select * from counted;
+
+-- The persons counted are i2_effect_estimates' treated, whose target groups sum to Alla's
+-- there: a cell hidden there (primary or complementary) is hidden here too.
+create or replace temp table i2_treated_0 as
+select cohort_year, benefit_type, target_group, n as v, n between 1 and 4 as hidden
+from i2_counted
+union all
+select cohort_year, benefit_type, 'Alla', sum(n), sum(n) between 1 and 4
+from i2_counted group by all;
+create or replace temp table i2_treated_1 as
+select * from hide_parts('i2_treated_0', (cohort_year, benefit_type), [target_group],
+    target_group = 'Alla', target_group = 'Alla' and hidden);
+create or replace temp table i2_treated_2 as
+select * from hide_parts('i2_treated_1', (cohort_year, benefit_type), [target_group],
+    target_group = 'Alla', target_group = 'Alla' and hidden);
+
+-- A hidden individuals hides the sums over them; a window's sum is also NULL when its
+-- recipients or payees (repayments too) are 1–4.
+create or replace table i2_benefit_effects as
+with counted as (
+    select c.* replace (
+        case when not (t.hidden or c.n between 1 and 4) then c.n end as n,
+        case when not (t.hidden or c.n between 1 and 4) then c.sb end as sb,
+        case when not (t.hidden or c.n between 1 and 4) then c.sa end as sa
+    )
+    from i2_counted c
+    join i2_treated_2 t using (cohort_year, benefit_type, target_group)
+)
 select
     cast(cohort_year as integer) as cohort_year, benefit_type, target_group,
     cast(few(n, n) as bigint) as individuals,
