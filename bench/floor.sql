@@ -185,7 +185,14 @@ select
     case when not missing("Namn för köpare") then trim("Namn för köpare") end as buyer_name,
     orgnr("Organisationsnummer för köpare") as buyer_org_number,
     case when not missing("Upphandlingsslag") then trim("Upphandlingsslag") end as procurement_type,
-    nullif(trim("Upphandlings-ID"), '') as procurement_id
+    nullif(trim("Upphandlings-ID"), '') as procurement_id,
+    -- Unknown is not false: empty and Uppgift saknas are NULL, a text naming a kind is true.
+    case
+        when lower(trim("Socialt hållbar upphandling")) in ('', 'uppgift saknas') then null
+        when lower(trim("Socialt hållbar upphandling")) in ('false', '0', 'falskt', 'nej')
+            then false
+        when "Socialt hållbar upphandling" is not null then true
+    end as socially_sustainable
 from read_csv('@PREP@/upphandlingsmyndigheten/*.csv', all_varchar = true, header = true,
     union_by_name = true)
 where whole_number("År") between 1990 and 2100
@@ -257,6 +264,52 @@ from counted
 left join names using (year, buyer_org_number)
 left join city_organisations o on counted.buyer_org_number = o.org_number
 order by year, buyer_org_number;
+
+-- The city among Sweden's municipalities (organisation numbers 212000xxxx), ranked by the
+-- share of its procurements flagged socially sustainable; the name on most of its rows.
+create or replace table national_benchmark as
+with municipal as (
+    select * from agency where buyer_org_number like '212000____'
+),
+procurements as (
+    select year, buyer_org_number, procurement_id,
+        bool_or(procurement_type = 'Tjänster') as is_service,
+        bool_or(socially_sustainable) as flagged
+    from municipal group by all
+),
+counted as (
+    select year, buyer_org_number, count(*) as procurements,
+        count(*) filter (where is_service) as service_procurements,
+        count(*) filter (where flagged) as flagged_social,
+        count(*) filter (where flagged is null) as flag_unknown
+    from procurements group by all
+),
+names as (
+    select year, buyer_org_number, buyer_name from municipal
+    where buyer_name is not null
+    group by year, buyer_org_number, buyer_name
+    qualify row_number() over (
+        partition by year, buyer_org_number order by count(*) desc, buyer_name
+    ) = 1
+)
+select
+    cast(c.year as integer) as year, c.buyer_org_number, n.buyer_name,
+    c.procurements, c.service_procurements, c.flagged_social, c.flag_unknown,
+    cast(c.flagged_social / c.procurements as double) as share_flagged,
+    rank() over (partition by c.year order by c.flagged_social / c.procurements desc)
+        as rank_share_flagged,
+    c.buyer_org_number in (select org_number from city_organisations) as is_city
+from counted c
+left join names n using (year, buyer_org_number)
+order by year, buyer_org_number;
+
+-- The seed of economic parameters, as published.
+create or replace table socioeconomic_parameter_sets as
+select
+    cast(valid_from as date) as valid_from, parameter, placement_type,
+    cast(value as double) as value, unit, source
+from read_csv('@SEEDS@/socioeconomic_parameters.csv', all_varchar = true)
+order by valid_from, parameter, placement_type;
 
 -- --- placements and registrations: indicator 3, process_sync --------------------------------
 
