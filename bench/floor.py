@@ -6,9 +6,10 @@ its CSV reader takes UTF-8 only. So the runner first prepares the raw folder, an
 counts in the floor's: each xlsx sheet is read with calamine (the loaders' own reader,
 `hansyn.sources.readers.sheet_rows`; the supplier reports' sheet `Rapport`, a workbook without
 it, or one the loaders refuse, left out) and the workbooks of a folder are written as one CSV,
-`xlsx_sheets.csv`, with each row's file and sheet row in `_file` and `_row`; a CSV in
-Windows-1252 is re-encoded to UTF-8; a file whose content repeats an earlier one's (in
-file-name order) is left out. Then it runs the SQL, whose tables land in `floor.duckdb`.
+`xlsx_sheets.csv`, with each row's file and sheet row in `_file` and `_row`, and listed in
+`xlsx_files.txt` (readable or refused, the header); a CSV in Windows-1252 is re-encoded to
+UTF-8; a file whose content repeats an earlier one's (in file-name order) is left out, unless
+that one was refused or had no rows. Then it runs the SQL, whose tables land in `floor.duckdb`.
 
     python bench/floor.py --raw DIR --out DIR [--json FILE] [--marts DIR]
 """
@@ -35,9 +36,9 @@ SHEETS = {"leverantorsrapporter": "Rapport"}  # the sheet a source's contract na
 FLOAT_DIGITS = 9  # doubles compared after rounding (sums in another order differ in the last bit)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
-    """The sheet's rows as header → cell text, with the sheet row in `_row`; None when the
-    workbook has no such sheet or is not readable (the loaders refuse it)."""
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[dict[str, object]]] | None:
+    """The sheet's header and rows as header → cell text, with the sheet row in `_row`; None
+    when the workbook has no such sheet or is not readable (the loaders refuse it)."""
     try:
         rows = iter(sheet_rows(path, sheet))
     except FileRefused:
@@ -49,7 +50,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[dict[str, object]] | None:
         if any(c.strip() for c in cells):
             out.append({**dict(zip(header, cells, strict=False)), "_file": path.name,
                         "_row": number})  # fmt: skip
-    return out
+    return header, out
 
 
 def _write_sheets(rows: list[dict[str, object]], path: Path) -> None:
@@ -69,6 +70,7 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
         target.mkdir(parents=True, exist_ok=True)
         seen: set[str] = set()
         sheets: list[dict[str, object]] = []
+        workbooks: list[tuple[str, bool, str]] = []
         for path in sorted(folder.iterdir(), key=lambda p: p.name):
             if not path.is_file():
                 continue
@@ -77,12 +79,13 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
             if digest in seen:
                 counts["duplicates"] += 1
                 continue
-            seen.add(digest)
             if path.suffix.lower() == ".xlsx":
-                rows = _xlsx_rows(path, SHEETS.get(folder.name))
+                read = _xlsx_rows(path, SHEETS.get(folder.name))
                 counts["xlsx"] += 1
-                if rows is not None:
-                    sheets += rows
+                workbooks.append((path.name, read is not None, "|".join(read[0] if read else [])))
+                if read is not None:
+                    sheets += read[1]
+                has_rows = bool(read and read[1])
             else:
                 try:
                     data.decode("utf-8")
@@ -90,9 +93,19 @@ def prepare(raw: Path, prep: Path) -> dict[str, int]:
                     data = data.decode("cp1252").encode("utf-8")
                     counts["reencoded"] += 1
                 (target / path.name).write_bytes(data)
+                has_rows = len([line for line in data.splitlines() if line.strip()]) > 1
+            # As the loaders: a refused file or one with no rows (a header-only report) hides
+            # no later file with the same bytes, which is then a delivery of its own.
+            if has_rows:
+                seen.add(digest)
             counts["files"] += 1
         if sheets:
             _write_sheets(sheets, target / "xlsx_sheets.csv")
+        if workbooks:
+            # .txt: the folders' `*.csv` patterns in floor.sql do not read it as a delivery.
+            with (target / "xlsx_files.txt").open("w", encoding="utf-8", newline="") as f:
+                writer = csv.writer(f, delimiter=";")
+                writer.writerows([("_file", "readable", "header"), *workbooks])
     return counts
 
 

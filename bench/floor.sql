@@ -341,7 +341,7 @@ select "Personnummer" from registrations_raw;
 create or replace temp table persons as select * from parse_persons('person_numbers');
 
 -- A file without a required column is refused whole: its rows have NULL there.
-create or replace temp table placements as
+create or replace temp table report_rows as
 with parsed as (
     select
         r.filename, r.row_number,
@@ -357,7 +357,8 @@ with parsed as (
         r."Slutdatum" as end_raw,
         whole_number(r."Omfattning procent") as extent,
         upper(replace(r."Rapportperiod", ' ', '')) as report_period,
-        r."Leverantör organisationsnummer" as supplier_raw
+        r."Leverantör organisationsnummer" as supplier_raw,
+        orgnr(r."Leverantör organisationsnummer") as supplier_org_number
     from reports_raw r
     left join persons p on r."Personnummer" = p.raw
     where r.filename not in (
@@ -374,12 +375,15 @@ valid as (
         and regexp_full_match(report_period, '\d{4}-Q[1-4]')
         and (missing(supplier_raw) or orgnr(supplier_raw) is not null)
 )
+select * from valid;
+
+create or replace temp table placements as
 select
     procurement_id, pnr, birth, sex, placement_type, start_date, end_date,
     year(start_date) - year(birth)
         - case when (month(start_date), day(start_date)) < (month(birth), day(birth)) then 1 else 0 end
         as age_at_start
-from valid
+from report_rows
 qualify row_number() over (
     partition by procurement_id, pnr, placement_type, start_date
     order by report_period desc, filename desc, row_number desc
@@ -623,6 +627,123 @@ select
     on_gross_list, snapshot_date
 from joined
 order by buyer_organisation, contract_start, procurement_id;
+
+-- --- the suppliers' reporting -----------------------------------------------------------------
+
+-- A sole trader's organisationsnummer is a personnummer (month digits 01–12). The loaders keep
+-- it as a keyed token, in a file name too, and publish it as XXXXXXXXXX; here the number in a
+-- file name, in any personnummer form, is written as its ten digits (the supplier's key) or as
+-- the mask. The pattern matches a form standing alone (no letter or digit beside it).
+create or replace macro sole_trader_in_text(text, replacement) as regexp_replace(text,
+    '(^|[^0-9A-Za-z])(?:\d{2})?(\d{2}(?:0[1-9]|1[0-2])\d{2})[-+]?(\d{4})([^0-9A-Za-z]|$)',
+    '\1' || replacement || '\4', 'g');
+create or replace macro is_sole_trader(orgnr) as coalesce(substr(orgnr, 3, 2) between '01' and '12', false);
+
+-- The reports as the folder stands (duplicates left out): loaded, or refused (no sheet
+-- Rapport, not readable, a required column missing), with the supplier and quarter from the
+-- template's file name, else from its rows when they name one supplier and one quarter.
+create or replace temp table report_files as
+with listed as (
+    select
+        "_file" as filename,
+        sole_trader_in_text("_file", '\2\3') as keyed_name,
+        readable::boolean and list_has_all(string_split(coalesce(header, ''), '|'),
+            ['Upphandlings-ID', 'Leverantör organisationsnummer', 'Personnummer', 'Insatstyp',
+             'Startdatum', 'Slutdatum', 'Omfattning procent', 'Rapportperiod']) as loaded
+    from read_csv('@PREP@/leverantorsrapporter/xlsx_files.txt', all_varchar = true,
+        header = true, delim = ';', quote = '"')
+),
+named as (
+    select *,
+        nullif(regexp_extract(keyed_name, '^rapport_(\d{10})_(\d{4}-Q[1-4]).*[.][xX][lL][sS][xX]$',
+            1), '') as named_supplier,
+        nullif(regexp_extract(keyed_name, '^rapport_(\d{10})_(\d{4}-Q[1-4]).*[.][xX][lL][sS][xX]$',
+            2), '') as named_period
+    from listed
+),
+file_rows as (
+    select filename, count(distinct supplier_org_number) as suppliers,
+        min(supplier_org_number) as supplier_key, count(distinct report_period) as periods,
+        min(report_period) as report_period
+    from report_rows group by filename
+)
+select
+    n.filename, n.keyed_name, n.loaded,
+    case when n.named_supplier is not null then n.named_supplier
+        when f.suppliers = 1 and f.periods = 1 then f.supplier_key end as supplier_key,
+    case when n.named_supplier is not null then n.named_period
+        when f.suppliers = 1 and f.periods = 1 then f.report_period end as report_period
+from named n
+left join file_rows f using (filename);
+
+-- One row per supplier and quarter owed: a contract with an employment requirement runs in it
+-- and 30 days after its last day have passed by the snapshot's date.
+create or replace table supplier_reporting as
+with suppliers as (
+    select orgnr(supplier_raw) as supplier_key, min(supplier_name) as supplier_name
+    from contracts where orgnr(supplier_raw) is not null group by all
+),
+quarters as (
+    select
+        c.procurement_id, orgnr(c.supplier_raw) as supplier_key, c.contract_start,
+        c.contract_end, c.snapshot_date, q.quarter_start,
+        cast(q.quarter_start + interval 3 month - interval 1 day as date) as quarter_end
+    from contracts c, lateral (
+        select cast(unnest(generate_series(
+            cast(date_trunc('quarter', c.contract_start) as date),
+            cast(date_trunc('quarter', least(coalesce(c.contract_end, c.snapshot_date),
+                c.snapshot_date)) as date),
+            interval 3 month)) as date) as quarter_start
+    ) q
+    where c.has_employment_requirement and orgnr(c.supplier_raw) is not null
+),
+due as (
+    select supplier_key, year(quarter_start) || '-Q' || quarter(quarter_start) as report_period,
+        count(distinct procurement_id) as contracts_running
+    from quarters
+    where contract_start <= quarter_end
+        and (contract_end is null or contract_end >= quarter_start)
+        and quarter_end + 30 <= snapshot_date
+    group by all
+),
+-- File names compare as the pipeline's do: a sole trader's number where its token stands.
+files as (
+    select supplier_key, report_period,
+        arg_min(filename, keyed_name) filter (where loaded) as first_loaded_file,
+        min(keyed_name) filter (where loaded) as first_loaded_key,
+        count(*) filter (where loaded) as loaded_files,
+        count(*) filter (where not loaded) as refused_files
+    from report_files where supplier_key is not null group by all
+),
+reported as (
+    select r.supplier_org_number as supplier_key, r.report_period,
+        arg_min(r.filename, f.keyed_name) as first_file, min(f.keyed_name) as first_key,
+        count(distinct (r.procurement_id, r.pnr, r.placement_type, r.start_date))
+            as placements_reported
+    from report_rows r join report_files f using (filename)
+    where r.supplier_org_number is not null group by all
+)
+select
+    case when not is_sole_trader(s.supplier_key) then s.supplier_key end as supplier_org_number,
+    s.supplier_name, d.report_period, d.contracts_running,
+    case
+        when coalesce(f.loaded_files, 0) > 0 or r.first_file is not null then 'inkommen'
+        when coalesce(f.refused_files, 0) > 0 then 'underkänd'
+        else 'saknas'
+    end as status,
+    sole_trader_in_text(case
+        when f.first_loaded_file is null then r.first_file
+        when r.first_file is null then f.first_loaded_file
+        when r.first_key < f.first_loaded_key then r.first_file
+        else f.first_loaded_file
+    end, 'XXXXXXXXXX') as received_file,
+    coalesce(r.placements_reported, 0) as placements_reported,
+    is_sole_trader(s.supplier_key) as is_sole_trader
+from due d
+join suppliers s using (supplier_key)
+left join files f using (supplier_key, report_period)
+left join reported r using (supplier_key, report_period)
+order by supplier_name, supplier_org_number, report_period;
 
 -- --- area statistics: the geographic tables ----------------------------------------------------
 
