@@ -678,7 +678,7 @@ left join file_rows f using (filename);
 
 -- One row per supplier and quarter owed: a contract with an employment requirement runs in it
 -- and 30 days after its last day have passed by the snapshot's date.
-create or replace table supplier_reporting as
+create or replace temp table supplier_quarters as
 with suppliers as (
     select orgnr(supplier_raw) as supplier_key, min(supplier_name) as supplier_name
     from contracts where orgnr(supplier_raw) is not null group by all
@@ -738,12 +738,77 @@ select
         else f.first_loaded_file
     end, 'XXXXXXXXXX') as received_file,
     coalesce(r.placements_reported, 0) as placements_reported,
-    is_sole_trader(s.supplier_key) as is_sole_trader
+    is_sole_trader(s.supplier_key) as is_sole_trader,
+    s.supplier_key
 from due d
 join suppliers s using (supplier_key)
 left join files f using (supplier_key, report_period)
-left join reported r using (supplier_key, report_period)
+left join reported r using (supplier_key, report_period);
+
+create or replace table supplier_reporting as
+select * exclude (supplier_key) from supplier_quarters
 order by supplier_name, supplier_org_number, report_period;
+
+-- Per supplier with an employment requirement: places, persons placed, reports and files.
+create or replace table supplier_scorecard as
+with contracts_ as (
+    select *, orgnr(supplier_raw) as supplier_key from contracts
+    where has_employment_requirement and orgnr(supplier_raw) is not null
+),
+suppliers as (
+    select orgnr(supplier_raw) as supplier_key, min(supplier_name) as supplier_name
+    from contracts where orgnr(supplier_raw) is not null group by all
+),
+places as (
+    select supplier_key, count(distinct procurement_id) as contracts_with_requirement,
+        sum(required_places) as required_places
+    from contracts_ group by all
+),
+placed as (
+    select c.supplier_key, count(distinct p.pnr) as placed_individuals
+    from contracts_ c join placements p using (procurement_id) group by all
+),
+reporting as (
+    select supplier_key, count(*) as reports_due,
+        count(*) filter (where status = 'inkommen') as reports_received,
+        count(*) filter (where status in ('saknas', 'underkänd')) as reports_missing,
+        max(report_period) filter (where status = 'inkommen') as last_report_period
+    from supplier_quarters group by all
+),
+-- A loaded file's rejected rows: its rows read less the rows that passed the checks.
+rejected as (
+    select filename, count(*) - (select count(*) from report_rows v where v.filename = r.filename)
+        as rows_rejected
+    from reports_raw r group by filename
+),
+file_outcomes as (
+    select f.supplier_key, count(*) filter (where not f.loaded) as files_refused,
+        coalesce(sum(r.rows_rejected) filter (where f.loaded), 0) as rows_rejected
+    from report_files f left join rejected r using (filename)
+    where f.supplier_key is not null group by all
+)
+select
+    case when not is_sole_trader(s.supplier_key) then s.supplier_key end as supplier_org_number,
+    s.supplier_name, p.contracts_with_requirement,
+    cast(coalesce(p.required_places, 0) as bigint) as required_places,
+    coalesce(pl.placed_individuals, 0) as placed_individuals,
+    cast(coalesce(pl.placed_individuals, 0) / nullif(coalesce(p.required_places, 0), 0) as double)
+        as fill_rate,
+    coalesce(r.reports_due, 0) as reports_due,
+    coalesce(r.reports_received, 0) as reports_received,
+    coalesce(r.reports_missing, 0) as reports_missing,
+    cast(coalesce(r.reports_received, 0) / nullif(coalesce(r.reports_due, 0), 0) as double)
+        as reporting_rate,
+    r.last_report_period,
+    coalesce(f.files_refused, 0) as files_refused,
+    cast(coalesce(f.rows_rejected, 0) as bigint) as rows_rejected,
+    is_sole_trader(s.supplier_key) as is_sole_trader
+from suppliers s
+join places p using (supplier_key)
+left join placed pl using (supplier_key)
+left join reporting r using (supplier_key)
+left join file_outcomes f using (supplier_key)
+order by supplier_name, supplier_org_number;
 
 -- --- area statistics: the geographic tables ----------------------------------------------------
 
