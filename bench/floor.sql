@@ -416,7 +416,8 @@ valid as (
         and (missing(out_raw) or (deregistered_date is not null
             and deregistered_date >= registered_date))
 )
-select pnr, target_group, primaromrade, registered_date, referred_procurement_id
+select pnr, target_group, primaromrade, registered_date, deregistered_date,
+    referred_procurement_id
 from valid
 qualify row_number() over (
     partition by pnr, target_group, registered_date order by filename desc, row_number desc
@@ -1167,7 +1168,9 @@ islands as (
 select benefit_type, min(month) as first_month, max(month) as last_month
 from islands group by benefit_type, island;
 
-create or replace temp table i2_counted as
+-- Each placed person's windows around the month of the first start S, per payer whose span
+-- covers both (mature), and what the payer paid in each.
+create or replace temp table treated_windows as
 with index_dates as (
     select pnr, min(start_date) as index_date from placements_at_start group by all
 ),
@@ -1181,6 +1184,7 @@ windows as (
     select
         p.pnr, p.index_date, p.target_group, b.benefit_type,
         year(p.index_date) as cohort_year,
+        cast(date_trunc('month', p.index_date) as date) as index_month,
         cast(date_trunc('month', p.index_date) - to_months(6) as date) as before_first,
         cast(date_trunc('month', p.index_date) - to_months(1) as date) as before_last,
         cast(date_trunc('month', p.index_date) + to_months(1) as date) as after_first,
@@ -1197,7 +1201,9 @@ mature as (
 paid as (
     select
         w.pnr, w.benefit_type, any_value(w.cohort_year) as cohort_year,
-        any_value(w.target_group) as target_group,
+        any_value(w.target_group) as target_group, any_value(w.index_month) as index_month,
+        any_value(w.before_first) as before_first, any_value(w.before_last) as before_last,
+        any_value(w.after_first) as after_first, any_value(w.after_last) as after_last,
         coalesce(sum(m.amount) filter (where m.month <= w.before_last), 0) as before_,
         coalesce(sum(m.amount) filter (where m.month >= w.after_first), 0) as after_
     from windows w
@@ -1205,15 +1211,18 @@ paid as (
     left join benefit_months m on m.pnr = w.pnr and m.benefit_type = w.benefit_type
         and m.month between w.before_first and w.after_last
     group by w.pnr, w.benefit_type
-),
-counted as (
+)
+select * from paid;
+
+create or replace temp table i2_counted as
+with counted as (
     select
         cohort_year, benefit_type, target_group, count(*) as n,
         count(*) filter (where before_ > 0) as rb, count(*) filter (where after_ > 0) as ra,
         count(*) filter (where before_ != 0) as pb, count(*) filter (where after_ != 0) as pa,
         sum(before_) as sb, sum(after_) as sa,
         count(*) filter (where before_ > 0 and after_ <= 0) as left_
-    from paid group by all
+    from treated_windows group by all
 )
 select * from counted;
 
@@ -1256,4 +1265,139 @@ select
     cast(few(few(few(few(few(2 * (sb - sa), n), rb), pb), ra), pa) as double)
         as annualised_saving_sek
 from counted
+order by cohort_year, benefit_type, target_group;
+
+-- --- indicator 2 against a comparison group: i2_effect_estimates -----------------------------
+
+-- The controls: for every index month m0 of a counted person and every payer, the persons
+-- registered on m0's first day (their latest registration on or before it, ties to the first
+-- Målgrupp) and not placed before m0 + 7, paid in the same calendar windows.
+create or replace temp table controls as
+with cohort_months as (
+    select distinct benefit_type, index_month, before_first, before_last, after_first, after_last
+    from treated_windows
+),
+index_months as (select distinct index_month, after_last from cohort_months),
+first_starts as (select pnr, min(start_date) as first_start from placements_at_start group by all),
+latest as (
+    select m.index_month, m.after_last, r.pnr, r.target_group, r.deregistered_date
+    from index_months m join registrations r on m.index_month >= r.registered_date
+    qualify row_number() over (
+        partition by m.index_month, r.pnr order by r.registered_date desc, r.target_group
+    ) = 1
+),
+persons_ as (
+    select l.index_month, l.pnr, l.target_group
+    from latest l left join first_starts f using (pnr)
+    where (l.deregistered_date is null or l.deregistered_date >= l.index_month)
+        and (f.first_start is null or f.first_start >= l.after_last + to_months(1))
+)
+select
+    w.benefit_type, w.index_month, p.pnr, any_value(p.target_group) as target_group,
+    cast(coalesce(sum(m.amount) filter (where m.month <= w.before_last), 0) as decimal(18, 2))
+        as before_,
+    cast(coalesce(sum(m.amount) filter (where m.month >= w.after_first), 0) as decimal(18, 2))
+        as after_
+from cohort_months w
+join persons_ p using (index_month)
+left join benefit_months m on m.pnr = p.pnr and m.benefit_type = w.benefit_type
+    and m.month between w.before_first and w.after_last
+group by w.benefit_type, w.index_month, p.pnr;
+
+-- Each counted person's cell (payer, m0, Målgrupp, paid before) and the mean change of its
+-- controls, the counterfactual; Okänd has no cell.
+create or replace temp table treated_matched as
+with treated as (
+    select *, cast(before_ as decimal(18, 2)) > 0 as paid_before,
+        cast(cast(after_ as decimal(18, 2)) - cast(before_ as decimal(18, 2)) as decimal(18, 2))
+            as change
+    from treated_windows
+),
+cells as (
+    select benefit_type, index_month, target_group, before_ > 0 as paid_before,
+        cast(sum(after_ - before_) as double) / count(*) as counterfactual_change
+    from controls group by all
+)
+select t.*, c.counterfactual_change, t.change - c.counterfactual_change as effect,
+    c.benefit_type is not null as is_matched
+from treated t
+left join cells c on t.benefit_type = c.benefit_type and t.index_month = c.index_month
+    and t.target_group = c.target_group and t.paid_before = c.paid_before
+    and t.target_group != 'Okänd';
+
+-- Means and the variance from exact sums (changes in öre, effects to a millionth of a krona).
+create or replace temp table i2_estimates as
+with by_group as (
+    select *, target_group as cell_target_group from treated_matched
+    union all
+    select * replace ('Alla' as target_group), target_group from treated_matched
+),
+summed as (
+    select cohort_year, benefit_type, target_group, count(*) as treated,
+        count(*) filter (where is_matched) as matched,
+        sum(cast(change as decimal(38, 6))) filter (where is_matched) as change_sum,
+        sum(cast(counterfactual_change as decimal(38, 6))) filter (where is_matched)
+            as counterfactual_sum,
+        sum(cast(effect as decimal(38, 6))) filter (where is_matched) as effect_sum,
+        sum(cast(effect as decimal(38, 6)) * cast(effect as decimal(38, 6)))
+            filter (where is_matched) as effect_square_sum
+    from by_group group by all
+),
+control_persons as (
+    select b.cohort_year, b.benefit_type, b.target_group, count(distinct c.pnr) as controls
+    from (
+        select distinct cohort_year, benefit_type, target_group, index_month, cell_target_group,
+            paid_before
+        from by_group where is_matched
+    ) b
+    join controls c on b.benefit_type = c.benefit_type and b.index_month = c.index_month
+        and b.cell_target_group = c.target_group and b.paid_before = (c.before_ > 0)
+    group by all
+)
+select
+    s.cohort_year, s.benefit_type, s.target_group, s.treated, s.matched,
+    coalesce(c.controls, 0) as controls,
+    cast(change_sum as double) / nullif(matched, 0) as change_per_person,
+    cast(counterfactual_sum as double) / nullif(matched, 0) as counterfactual_per_person,
+    cast(effect_sum as double) / nullif(matched, 0) as effect_per_person,
+    case when matched >= 2 then 1.96 * sqrt(
+        cast(matched * effect_square_sum - effect_sum * effect_sum as double)
+        / (matched * (matched - 1)) / matched
+    ) end as half,
+    matched as v, matched between 1 and 4 as hidden
+from summed s
+left join control_persons c using (cohort_year, benefit_type, target_group);
+
+-- The target groups' matched sum to Alla's (the treated: i2_treated_2 above).
+create or replace temp table i2_estimates_1 as
+select * from hide_parts('i2_estimates', (cohort_year, benefit_type), [target_group],
+    target_group = 'Alla', target_group = 'Alla' and hidden);
+create or replace temp table i2_estimates_2 as
+select * from hide_parts('i2_estimates_1', (cohort_year, benefit_type), [target_group],
+    target_group = 'Alla', target_group = 'Alla' and hidden);
+
+-- A hidden count is NULL; a hidden matched, or matched or controls of 1–4, hide the estimates.
+create or replace table i2_effect_estimates as
+with shown as (
+    select
+        e.cohort_year, e.benefit_type, e.target_group,
+        case when not t.hidden then e.treated end as treated,
+        case when not e.hidden then e.matched end as matched,
+        few(e.controls, e.controls) as controls,
+        not e.hidden and not (e.matched between 1 and 4 or e.controls between 1 and 4) as shown,
+        e.change_per_person, e.counterfactual_per_person, e.effect_per_person, e.half
+    from i2_estimates_2 e
+    join i2_treated_2 t using (cohort_year, benefit_type, target_group)
+)
+select
+    cast(cohort_year as integer) as cohort_year, benefit_type, target_group,
+    cast(treated as bigint) as treated, cast(matched as bigint) as matched,
+    cast(controls as bigint) as controls,
+    case when shown then change_per_person end as change_per_person_sek,
+    case when shown then counterfactual_per_person end as counterfactual_change_per_person_sek,
+    case when shown then effect_per_person end as effect_per_person_sek,
+    case when shown then effect_per_person - half end as effect_ci95_low,
+    case when shown then effect_per_person + half end as effect_ci95_high,
+    case when shown then -2 * effect_per_person * matched end as annualised_saving_sek
+from shown
 order by cohort_year, benefit_type, target_group;
