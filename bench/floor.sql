@@ -379,7 +379,8 @@ select * from valid;
 
 create or replace temp table placements as
 select
-    procurement_id, pnr, birth, sex, placement_type, start_date, end_date,
+    procurement_id, pnr, birth, sex, placement_type, start_date, end_date, extent,
+    report_period as latest_report_period,
     year(start_date) - year(birth)
         - case when (month(start_date), day(start_date)) < (month(birth), day(birth)) then 1 else 0 end
         as age_at_start
@@ -1401,3 +1402,119 @@ select
     case when shown then -2 * effect_per_person * matched end as annualised_saving_sek
 from shown
 order by cohort_year, benefit_type, target_group;
+
+-- --- the socioeconomic value ------------------------------------------------------------------
+
+-- The values as decimals, as the seed is loaded: 1 − the tax rates is then exact.
+create or replace temp table parameters as
+select cast(valid_from as date) as valid_from, parameter, nullif(placement_type, '') as placement_type,
+    cast(value as decimal(18, 6)) as value
+from read_csv('@SEEDS@/socioeconomic_parameters.csv', all_varchar = true);
+
+-- Per year and actor: the wage-related flows of the paid placement-months (a whole month's wage
+-- of the kind × Omfattning for every month touched, to Slutdatum or the newest Rapportperiod's
+-- last month) and the benefits avoided (the annualised savings of i2_effect_estimates' Alla).
+create or replace table socioeconomic_value as
+with paid as (
+    select p.pnr, p.placement_type, p.extent,
+        cast(date_trunc('month', p.start_date) as date) as first_month,
+        coalesce(cast(date_trunc('month', p.end_date) as date),
+            make_date(cast(left(p.latest_report_period, 4) as integer),
+                cast(right(p.latest_report_period, 1) as integer) * 3, 1)) as last_month
+    from placements p
+    join read_csv('@SEEDS@/placement_types.csv', all_varchar = true) t using (placement_type)
+    where t.is_paid::boolean
+),
+months as (
+    select pnr, placement_type, extent, year(month) as year
+    from paid, lateral (
+        select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date)
+            as month
+    )
+),
+estimates as (select * from i2_effect_estimates where target_group = 'Alla'),
+years as (
+    select distinct year from months union select distinct cohort_year from estimates
+),
+year_parameters as (
+    select y.year, max(p.valid_from) as valid_from
+    from years y left join parameters p on p.valid_from <= make_date(y.year, 1, 1)
+    group by y.year
+),
+rates as (
+    select valid_from,
+        max(value) filter (where parameter = 'employer_fee_rate') as employer_fee_rate,
+        max(value) filter (where parameter = 'municipal_tax_rate') as municipal_tax_rate,
+        max(value) filter (where parameter = 'regional_tax_rate') as regional_tax_rate
+    from parameters group by valid_from
+),
+work as (
+    select m.year, count(*) as months_, count(distinct m.pnr) as persons,
+        case when count(p.value) = count(*) then sum(p.value * cast(m.extent as double) * 0.01) end as wage
+    from months m
+    join year_parameters y using (year)
+    left join parameters p on p.valid_from = y.valid_from and p.parameter = 'monthly_wage_sek'
+        and p.placement_type = m.placement_type
+    group by m.year
+),
+benefits as (
+    select cohort_year as year,
+        coalesce(sum(annualised_saving_sek) filter (where benefit_type = 'försörjningsstöd'), 0)
+            as municipal,
+        coalesce(sum(annualised_saving_sek) filter (where benefit_type != 'försörjningsstöd'), 0)
+            as state,
+        count(*) filter (where benefit_type = 'försörjningsstöd'
+            and annualised_saving_sek is null) = 0 as municipal_complete,
+        count(*) filter (where benefit_type != 'försörjningsstöd'
+            and annualised_saving_sek is null) = 0 as state_complete
+    from estimates group by all
+),
+yearly as (
+    select y.year, y.valid_from, r.*  exclude (valid_from),
+        coalesce(w.months_, 0) as months_, coalesce(w.persons, 0) as persons,
+        case when w.year is null then 0 else w.wage end as wage,
+        coalesce(b.municipal, 0) as municipal, coalesce(b.state, 0) as state,
+        coalesce(b.municipal_complete, true) as municipal_complete,
+        coalesce(b.state_complete, true) as state_complete
+    from year_parameters y
+    left join rates r using (valid_from)
+    left join work w using (year)
+    left join benefits b using (year)
+),
+actors as (
+    select *,
+        municipal_tax_rate * wage as municipal_wage, regional_tax_rate * wage as regional_wage,
+        employer_fee_rate * wage as state_wage,
+        wage * (1 - municipal_tax_rate - regional_tax_rate) as individual_wage,
+        0 - (municipal + state) as individual_benefits
+    from yearly
+),
+flows as (
+    select year, 'kommunen' as actor, municipal_wage as wage_related, municipal as benefits,
+        municipal_complete as complete, months_, persons, valid_from from actors
+    union all
+    select year, 'regionen', regional_wage, 0, true, months_, persons, valid_from from actors
+    union all
+    select year, 'staten', state_wage, state, state_complete, months_, persons, valid_from
+    from actors
+    union all
+    select year, 'individen', individual_wage, individual_benefits,
+        municipal_complete and state_complete, months_, persons, valid_from from actors
+    union all
+    -- In this order, so that samhället's benefits are 0 exactly.
+    select year, 'samhället', municipal_wage + regional_wage + state_wage + individual_wage,
+        municipal + 0 + state + individual_benefits, municipal_complete and state_complete,
+        months_, persons, valid_from from actors
+)
+select
+    cast(year as integer) as year, actor,
+    cast(few(cast(wage_related as double), persons) as double) as wage_related_sek,
+    cast(few(cast(benefits as double), persons) as double) as benefits_avoided_sek,
+    cast(few(cast(wage_related as double) + cast(benefits as double), persons) as double)
+        as total_sek,
+    complete as benefits_complete,
+    cast(few(months_, persons) as bigint) as paid_placement_months,
+    cast(few(persons, persons) as bigint) as paid_placement_persons,
+    valid_from as parameters_valid_from
+from flows
+order by year, actor;
