@@ -9,7 +9,11 @@ from .publication import published_marts
 from .quality_checks import quality_checks, quality_checks_log
 from .schedules import nightly_refresh, nightly_schedule
 from .sensors import sensors
+from .sqlite_storage import install as commit_instance_storage_lazily
 from .supplier_followup import supplier_followup
+
+# Every process that loads the code location (hansyn refresh, dagster dev's run workers).
+commit_instance_storage_lazily()
 
 defs = dg.Definitions(
     assets=[
