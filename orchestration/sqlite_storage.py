@@ -16,6 +16,7 @@ the published files are DuckDB and not concerned.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import threading
@@ -63,11 +64,19 @@ def _on_connect(dbapi_connection, _record) -> None:
     _keep_open(path)
 
 
+def _close_kept() -> None:
+    # The last close checkpoints each file: the process leaves no log behind to replay.
+    with _lock:
+        while _kept:
+            _kept.popitem()[1].close()
+
+
 def install() -> None:
     """From now on in this process (idempotent)."""
     global _installed
     if not _installed:
         event.listen(Engine, "connect", _on_connect)
+        atexit.register(_close_kept)
         _installed = True
 
 
