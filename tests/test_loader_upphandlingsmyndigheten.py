@@ -2,8 +2,10 @@
 
 import collections
 
+import pandas as pd
+
 from hansyn.sources.contract import LoadContext
-from hansyn.sources.upphandlingsmyndigheten import parse
+from hansyn.sources.upphandlingsmyndigheten import parse, parse_flag
 from tests.conftest import REAL_DATA, write_text
 
 CTX = LoadContext(pseudonym_key=b"k")
@@ -34,6 +36,12 @@ def test_raw_form_flags_unknown_is_not_false(tmp_path):
     assert rows.loc["A1", "buyer_org_number"] == "2120001355"
     assert result.rejected["row_number"].tolist() == [5]
     assert result.rejected["reason"].tolist() == ["'Upphandlings-ID' is empty"]
+
+
+def test_flags_with_spaces_or_missing_cells_are_read_as_written():
+    values = pd.Series([" False ", " 0", "Nej ", "  ", None, float("nan"), " Uppgift saknas ",
+                        " Sysselsättning ", "TRUE"])  # fmt: skip
+    assert parse_flag(values).tolist() == [False, False, False, None, None, None, None, True, True]
 
 
 def test_cleaned_comma_copy(tmp_path):

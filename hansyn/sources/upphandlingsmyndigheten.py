@@ -44,8 +44,9 @@ COLUMNS = {
 def parse_flag(values: pd.Series) -> pd.Series:
     """True/False, 1/0, empty, `Uppgift saknas`, or a text naming the requirement (= true).
 
-    Unknown is not false: empty and `Uppgift saknas` stay NULL."""
-    folded = values.str.casefold()
+    Unknown is not false: empty, blank and `Uppgift saknas` stay NULL (a cell the reader gave
+    as missing too: it must not count as a requirement). Spaces around a value do not count."""
+    folded = values.fillna("").astype(str).str.strip().str.casefold()
     out = pd.Series([True] * len(values), index=values.index, dtype=object)
     out[folded.isin({"false", "0", "falskt", "nej"})] = False
     out[folded.isin({"", "uppgift saknas"})] = None
