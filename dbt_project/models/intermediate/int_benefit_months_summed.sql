@@ -28,8 +28,8 @@ folded as (
         from {{ this }}
     {% else %}
         select
-            cast(null as varchar) as benefit_type,
-            cast(null as varchar) as person_id,
+            cast(null as {{ dbt.type_string() }}) as benefit_type,
+            cast(null as {{ dbt.type_string() }}) as person_id,
             cast(null as date) as month,
             cast(null as varchar[]) as source_files,
             cast(null as timestamp) as loaded_at

@@ -194,8 +194,8 @@ unhidden as (
 final as (
     select
         cast(cohort_year as integer) as cohort_year,
-        cast(benefit_type as varchar) as benefit_type,
-        cast(target_group as varchar) as target_group,
+        cast(benefit_type as {{ dbt.type_string() }}) as benefit_type,
+        cast(target_group as {{ dbt.type_string() }}) as target_group,
         cast({{ suppress_if_few('treated', 'treated') }} as bigint) as treated,
         cast({{ suppress_if_few('matched', 'matched') }} as bigint) as matched,
         cast({{ suppress_if_few('controls', 'controls') }} as bigint) as controls,
