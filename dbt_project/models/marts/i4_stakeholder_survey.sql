@@ -35,8 +35,8 @@ sums as (
         dimension,
         count(*) as respondents,
         count(*) filter (where dimension_score >= 4) as positive,
-        sum(cast(score_units as hugeint)) as units,
-        sum(cast(score_units as hugeint) * score_units) as squared_units
+        sum(cast(score_units as {{ wide_integer_type() }})) as units,
+        sum(cast(score_units as {{ wide_integer_type() }}) * score_units) as squared_units
     from by_role
     group by wave, role, dimension
 ),
