@@ -2,12 +2,13 @@
 
 `make spark` runs it in the Spark venv (.venv-spark). Steps: (1) the sample city through the
 normal pipeline into a temporary DuckDB warehouse (`hansyn sample-data`, `hansyn refresh`);
-(2) one local SparkSession in this process, the warehouse's raw and audit tables loaded into it
-from Parquet; (3) `dbt seed` and `dbt build` (data tests, contracts, unit tests) on the `spark`
-target, in this process, so that dbt-spark's session method finds that SparkSession; (4) every
-mart in Spark against the same mart in DuckDB, value for value. Exits non-zero on any failure
-or difference; prints the time and peak memory of each engine.
-"""
+(2) `dbt seed` and `dbt build` (data tests, contracts, unit tests) on DuckDB again, on a copy of
+that warehouse, timed: the reference, built from the very tables Spark gets (the night's marts
+were built before its audit rows were written); (3) one local SparkSession in this process, the
+warehouse's raw and audit tables loaded into it from Parquet; (4) the same dbt commands on the
+`spark` target, in this process, so that dbt-spark's session method finds that SparkSession;
+(5) every mart and intermediate model in Spark against DuckDB's, value for value. Exits
+non-zero on any failure or difference; prints the time and peak memory of each step."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import decimal
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,9 +52,13 @@ def build_duckdb(work: Path) -> tuple[Path, float]:
     )
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     hansyn = [sys.executable, "-m", "hansyn.cli"]
-    subprocess.run([*hansyn, "sample-data", "--out", str(work / "raw")], env=env, check=True)
-    started = time.monotonic()
-    subprocess.run([*hansyn, "refresh"], env=env, check=True, stdout=subprocess.DEVNULL)
+    log = work / "refresh.log"
+    with log.open("w", encoding="utf-8") as out:
+        subprocess.run([*hansyn, "sample-data", "--out", str(work / "raw")], env=env, check=True)
+        started = time.monotonic()
+        refreshed = subprocess.run([*hansyn, "refresh"], env=env, stdout=out, stderr=out)
+    if refreshed.returncode != 0:
+        sys.exit(f"hansyn refresh failed (log: {log}):\n" + log.read_text(encoding="utf-8")[-3000:])
     return work / "warehouse.duckdb", time.monotonic() - started
 
 
@@ -80,7 +86,7 @@ def load_sources(spark, warehouse: Path, work: Path) -> int:
     """Every raw and audit table of the DuckDB warehouse as a Spark table of the same name."""
     parquet = work / "sources"
     parquet.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse)) as con:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name in ?"
             " order by 1, 2",
@@ -97,23 +103,32 @@ def load_sources(spark, warehouse: Path, work: Path) -> int:
     return len(tables)
 
 
-def run_dbt(work: Path) -> tuple[dict[str, Counter], float]:
-    """`dbt seed` and `dbt build` on the spark target; statuses by resource type."""
+def run_dbt(work: Path, target: str) -> tuple[dict[str, Counter], float]:
+    """`dbt seed` and `dbt build` on the target; statuses by resource type, and the time."""
     from dbt.cli.main import dbtRunner
 
     started = time.monotonic()
     args = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    args += ["--target", "spark", "--target-path", str(work / "dbt-target-spark")]
+    args += ["--target", target, "--target-path", str(work / f"dbt-target-{target}")]
+    args += ["--log-path", str(work / f"dbt-logs-{target}")]
     statuses: dict[str, Counter] = {}
     runner = dbtRunner()
     for command in ("seed", "build"):
-        result = runner.invoke([command, *args, "--log-path", str(work / "dbt-logs")])
+        result = runner.invoke([command, *args])
         if result.exception is not None:
             raise result.exception
         for node in result.result or []:
             kind = node.node.resource_type
             statuses.setdefault(str(kind), Counter())[str(node.status)] += 1
     return statuses, time.monotonic() - started
+
+
+def failures(statuses: dict[str, Counter]) -> dict[str, dict[str, int]]:
+    failed = {
+        kind: {status: n for status, n in counts.items() if status not in ("success", "pass")}
+        for kind, counts in statuses.items()
+    }
+    return {kind: counts for kind, counts in failed.items() if counts}
 
 
 def normalised(value):
@@ -129,7 +144,7 @@ def normalised(value):
 def compare(spark, warehouse: Path) -> list[str]:
     """Every table in the compared schemas: the same columns and the same rows (as a multiset)."""
     problems = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse)) as con:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name in $1"
             " union all select schema_name, view_name from duckdb_views()"
@@ -200,26 +215,37 @@ def main() -> int:
     memory.start()
 
     if options.warehouse:
-        warehouse, duckdb_seconds = options.warehouse, None
+        pipeline_warehouse, pipeline_seconds = options.warehouse, None
     else:
-        warehouse, duckdb_seconds = build_duckdb(work)
+        pipeline_warehouse, pipeline_seconds = build_duckdb(work)
         print(
-            f"DuckDB: the nightly job built the sample city in {duckdb_seconds:.0f} s,"
+            f"DuckDB: the nightly job built the sample city in {pipeline_seconds:.0f} s,"
             f" peak memory {memory.peak_mb:.0f} MB"
         )
-    duckdb_peak_mb, memory.peak = memory.peak_mb, 0
 
+    memory.peak = 0
+    warehouse = work / "duckdb" / "warehouse.duckdb"
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pipeline_warehouse, warehouse)
+    os.environ["HANSYN_WAREHOUSE"] = str(warehouse)
+    duckdb_statuses, duckdb_seconds = run_dbt(work, "local")
+    duckdb_peak_mb = memory.peak_mb
+    print(
+        f"DuckDB: dbt seed + build in {duckdb_seconds:.0f} s, peak memory"
+        f" {duckdb_peak_mb:.0f} MB: " + json.dumps(duckdb_statuses)
+    )
+
+    memory.peak = 0
     started = time.monotonic()
     spark = spark_session(work)
     sources = load_sources(spark, warehouse, work)
     print(f"Spark: {sources} source tables loaded in {time.monotonic() - started:.0f} s")
-    statuses, dbt_seconds = run_dbt(work)
+    statuses, dbt_seconds = run_dbt(work, "spark")
     print(f"Spark: dbt seed + build in {dbt_seconds:.0f} s: " + json.dumps(statuses))
-    failed = {
-        kind: {s: n for s, n in counts.items() if s not in ("success", "pass")}
-        for kind, counts in statuses.items()
-    }
-    failed = {kind: counts for kind, counts in failed.items() if counts}
+    failed = failures(statuses)
+    duckdb_failed = failures(duckdb_statuses)
+    if duckdb_failed:
+        failed["duckdb"] = duckdb_failed
     problems, compared = compare(spark, warehouse)
 
     peak_mb = memory.peak_mb
@@ -228,10 +254,11 @@ def main() -> int:
         "failed": failed,
         "tables_compared": compared,
         "differences": problems,
-        "duckdb_pipeline_seconds": duckdb_seconds,
+        "duckdb_pipeline_seconds": pipeline_seconds,
+        "duckdb_dbt_seconds": duckdb_seconds,
+        "duckdb_dbt_peak_memory_mb": duckdb_peak_mb,
         "spark_dbt_seconds": dbt_seconds,
         "peak_memory_mb": peak_mb,
-        "duckdb_pipeline_peak_memory_mb": duckdb_peak_mb if duckdb_seconds else None,
     }
     if options.json:
         options.json.write_text(json.dumps(outcome, indent=2), encoding="utf-8")
