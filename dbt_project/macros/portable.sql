@@ -1,10 +1,9 @@
-{#- SQL that is written differently on other engines, kept behind macros so that moving the
-    project from DuckDB to a distributed engine is a profile change (docs/scaling.md). Each
-    macro dispatches on the adapter: `default__` is the DuckDB form the project runs on today,
-    `trino__` the form for Trino (dbt-trino, Iceberg tables), the engine docs/scaling.md names for
-    the move, and `spark__` the form for Spark (dbt-spark; `make spark` builds the sample city
-    there and compares every mart with DuckDB's). dbt's own cross-database macros (dbt.datediff,
-    dbt.hash, dbt.any_value, …) cover the rest. -#}
+{#- SQL that is written differently on other engines, kept behind macros so that the models
+    build on DuckDB and on a distributed engine alike (docs/scaling.md). Each macro dispatches on
+    the adapter: `default__` is the DuckDB form the project runs on today, `spark__` the form for
+    Spark (dbt-spark; `make spark` builds the sample city there and compares every mart with
+    DuckDB's), `trino__` a form for Trino (dbt-trino) where one was written, not yet built. dbt's
+    own cross-database macros (dbt.datediff, dbt.hash, dbt.any_value, …) cover the rest. -#}
 
 {#- A JSON object column unpacked to one row per key, as a lateral join named `alias`; read the
     key with json_entry_key(alias) and the value as text (JSON null → NULL) with
@@ -101,8 +100,8 @@
     max_by({{ value }}, {{ by }})
 {%- endmacro %}
 
-{#- a / b as a fraction, NULL when b is 0. DuckDB's `/` on integers gives a fraction, Trino's and
-    Spark's integer division truncates (3 / 4 = 0): the cast keeps shares right on every engine. -#}
+{#- a / b as a fraction, NULL when b is 0. DuckDB's and Spark's `/` on integers give a fraction,
+    Trino's integer division truncates (3 / 4 = 0): the cast keeps shares right on every engine. -#}
 {% macro ratio(numerator, denominator) -%}
     cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
 {%- endmacro %}
