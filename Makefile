@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format unit docs bench dev clean duckdb1 report
+.PHONY: setup run test lint format unit docs bench dev clean duckdb1 report spark spark-setup
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -62,6 +62,25 @@ $(DUCKDB1)/.installed:
 	touch $@
 
 duckdb1: $(DUCKDB1)/.installed
+
+# The dbt project on Spark (docs/scaling.md): its own venv with pyspark and dbt-spark (the `spark`
+# extra), Java 17 if missing; builds the sample city on DuckDB and on a local Spark (local[2],
+# 2 GB driver) and compares every mart value for value.
+SPARK_VENV := .venv-spark
+
+$(SPARK_VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(SPARK_VENV)/bin/python || $(PY) -m venv $(SPARK_VENV) || python3 -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/pip install --quiet -c constraints.txt -e '.[spark]'
+	touch $@
+
+spark-setup: $(SPARK_VENV)/.installed
+	@command -v java >/dev/null 2>&1 || { \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless; }
+
+spark: spark-setup
+	$(SPARK_VENV)/bin/python deploy/spark/build_and_compare.py $(SPARK_ARGS)
 
 # The UI and daemon on the instance `hansyn refresh` uses (DAGSTER_HOME, by default
 # .dagster_home/); dagster-dbt parses the project with the `dbt` it finds on PATH: the venv's.

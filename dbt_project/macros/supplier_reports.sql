@@ -12,9 +12,9 @@
     through) ten digits whose month digits are 01–12. -#}
 {% macro is_sole_trader(org_number) -%}
     coalesce(
-        regexp_full_match({{ org_number }}, '{{ sole_trader_token_pattern() }}')
+        {{ matches_fully(org_number, sole_trader_token_pattern()) }}
         or (
-            regexp_full_match({{ org_number }}, '[0-9]{10}')
+            {{ matches_fully(org_number, '[0-9]{10}') }}
             and substr({{ org_number }}, 3, 2) between '01' and '12'
         ),
         false
@@ -29,12 +29,11 @@
 {#- A file name or message as it may be published: a sole trader's token becomes XXXXXXXXXX
     (rapport_XXXXXXXXXX_2025-Q1.xlsx). -#}
 {% macro masked_text(text) -%}
-    regexp_replace(
-        {{ text }},
-        '(^|[^0-9A-Za-z]){{ sole_trader_token_pattern() }}([^0-9A-Za-z]|$)',
-        '\1XXXXXXXXXX\2',
-        'g'
-    )
+    {{ replace_all(
+        text,
+        '(^|[^0-9A-Za-z])' ~ sole_trader_token_pattern() ~ '([^0-9A-Za-z]|$)',
+        '\\1XXXXXXXXXX\\2'
+    ) }}
 {%- endmacro %}
 
 {#- The city's template file name: rapport_<orgnr, 10 digits or a sole trader's token>_<YYYY-Qn>,

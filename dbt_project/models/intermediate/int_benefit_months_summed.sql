@@ -1,12 +1,14 @@
 {#- The monthly benefit fact: one row per (benefit type, person, month), the sum of every payment
-    row of that month (corrections and repayments included). Incremental: see the YAML. -#}
+    row of that month (corrections and repayments included). Incremental: see the YAML. On
+    Spark a table rebuilt on every run: plain Parquet tables cannot delete rows (see the YAML). -#}
+{%- set rebuilt = target.type == 'spark' -%}
 {{
     config(
-        materialized='incremental',
+        materialized='table' if rebuilt else 'incremental',
         unique_key=['benefit_type', 'person_id', 'month'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=none if rebuilt else 'delete+insert',
         on_schema_change='sync_all_columns',
-        post_hook="delete from {{ this }} where payment_rows = 0",
+        post_hook=[] if rebuilt else "delete from {{ this }} where payment_rows = 0",
     )
 }}
 
@@ -28,10 +30,10 @@ folded as (
         from {{ this }}
     {% else %}
         select
-            cast(null as varchar) as benefit_type,
-            cast(null as varchar) as person_id,
+            cast(null as {{ dbt.type_string() }}) as benefit_type,
+            cast(null as {{ dbt.type_string() }}) as person_id,
             cast(null as date) as month,
-            cast(null as varchar[]) as source_files,
+            cast(null as {{ text_list_type() }}) as source_files,
             cast(null as timestamp) as loaded_at
         where false
     {% endif %}
@@ -54,7 +56,7 @@ new_rows as (
 ),
 
 folded_files as (
-    select distinct unnest(source_files) as file_name from folded
+    select distinct {{ list_elements('source_files') }} as file_name from folded
 ),
 
 -- Extracts whose earlier rows may be stale: changed ones (reparsed) and removed ones.
@@ -80,7 +82,7 @@ affected as (
         folded.person_id,
         folded.month
     from folded
-    where list_has_any(folded.source_files, (select list(touched_files.file_name) from touched_files))
+    where {{ list_has_any_of('folded.source_files', 'touched_files.file_name', 'touched_files') }}
 ),
 
 summed as (
@@ -90,7 +92,7 @@ summed as (
         payments.month,
         sum(payments.amount) as amount,
         count(*) as payment_rows,
-        list(distinct payments.file_name order by payments.file_name) as source_files,
+        {{ sorted_distinct_list('payments.file_name') }} as source_files,
         max(payments.loaded_at) as loaded_at
     from payments
     semi join affected
@@ -110,7 +112,7 @@ vanished as (
         affected.month,
         0 as amount,
         0 as payment_rows,
-        cast([] as varchar[]) as source_files,
+        {{ empty_text_list() }} as source_files,
         cast(null as timestamp) as loaded_at
     from affected
     anti join summed

@@ -88,8 +88,8 @@ final as (
 
 select
     cast(key_year as integer) as key_year,
-    cast(area_level as varchar) as area_level,
-    cast(area as varchar) as area,
+    cast(area_level as {{ dbt.type_string() }}) as area_level,
+    cast(area as {{ dbt.type_string() }}) as area,
     cast(unemployed as double) as unemployed,
     cast(total_unemployed as double) as total_unemployed,
     cast(distribution_key as double) as distribution_key,

@@ -125,10 +125,10 @@ final as (
 )
 
 select
-    cast(benefit_type as varchar) as benefit_type,
+    cast(benefit_type as {{ dbt.type_string() }}) as benefit_type,
     cast(index_month as date) as index_month,
-    cast(person_id as varchar) as person_id,
-    cast(target_group as varchar) as target_group,
+    cast(person_id as {{ dbt.type_string() }}) as person_id,
+    cast(target_group as {{ dbt.type_string() }}) as target_group,
     cast(amount_before as decimal(18, 2)) as amount_before,
     cast(amount_after as decimal(18, 2)) as amount_after,
     cast(paid_before as boolean) as paid_before

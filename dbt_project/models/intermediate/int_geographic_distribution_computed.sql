@@ -186,9 +186,9 @@ final as (
 
 select
     cast(year as integer) as year,
-    cast(area_level as varchar) as area_level,
-    cast(area as varchar) as area,
-    cast(area_name as varchar) as area_name,
+    cast(area_level as {{ dbt.type_string() }}) as area_level,
+    cast(area as {{ dbt.type_string() }}) as area,
+    cast(area_name as {{ dbt.type_string() }}) as area_name,
     cast(key_year as integer) as key_year,
     cast(distribution_key as double) as distribution_key,
     cast(key_complete as boolean) as key_complete,

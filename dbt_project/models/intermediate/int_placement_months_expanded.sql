@@ -23,7 +23,11 @@ paid as (
             cast(date_trunc('month', placements.end_date) as date),
             cast(
                 substr(placements.latest_report_period, 1, 4) || '-'
-                || lpad(cast(cast(substr(placements.latest_report_period, 7, 1) as integer) * 3 as varchar), 2, '0')
+                || lpad(
+                    cast(cast(substr(placements.latest_report_period, 7, 1) as integer) * 3 as {{ dbt.type_string() }}),
+                    2,
+                    '0'
+                )
                 || '-01'
                 as date
             )

@@ -52,11 +52,18 @@ cells as (
 -- A hidden individuals hides the amounts summed over them (as the small-number rule does).
 unhidden as (
     select
-        * replace (
-            case when individuals_hidden then null else individuals end as individuals,
-            case when individuals_hidden then null else amount_before_sek end as amount_before_sek,
-            case when individuals_hidden then null else amount_after_sek end as amount_after_sek
-        )
+        cohort_year,
+        benefit_type,
+        target_group,
+        case when individuals_hidden then null else individuals end as individuals,
+        recipients_before,
+        recipients_after,
+        payees_before,
+        payees_after,
+        case when individuals_hidden then null else amount_before_sek end as amount_before_sek,
+        case when individuals_hidden then null else amount_after_sek end as amount_after_sek,
+        left_benefit,
+        individuals_hidden
     from protected
 ),
 

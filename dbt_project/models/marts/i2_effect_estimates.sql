@@ -169,22 +169,26 @@ cells as (
 -- per person would give matched back.
 unhidden as (
     select
-        * replace (
-            case when treated_hidden then null else treated end as treated,
-            case when matched_hidden then null else matched end as matched,
-            case when matched_hidden then null else change_per_person_sek end
-                as change_per_person_sek,
-            case when matched_hidden then null else counterfactual_change_per_person_sek end
-                as counterfactual_change_per_person_sek,
-            case when matched_hidden then null else effect_per_person_sek end
-                as effect_per_person_sek,
-            case when matched_hidden then null else effect_ci95_low end
-                as effect_ci95_low,
-            case when matched_hidden then null else effect_ci95_high end
-                as effect_ci95_high,
-            case when matched_hidden then null else annualised_saving_sek end
-                as annualised_saving_sek
-        )
+        cohort_year,
+        benefit_type,
+        target_group,
+        case when treated_hidden then null else treated end as treated,
+        case when matched_hidden then null else matched end as matched,
+        controls,
+        case when matched_hidden then null else change_per_person_sek end
+            as change_per_person_sek,
+        case when matched_hidden then null else counterfactual_change_per_person_sek end
+            as counterfactual_change_per_person_sek,
+        case when matched_hidden then null else effect_per_person_sek end
+            as effect_per_person_sek,
+        case when matched_hidden then null else effect_ci95_low end
+            as effect_ci95_low,
+        case when matched_hidden then null else effect_ci95_high end
+            as effect_ci95_high,
+        case when matched_hidden then null else annualised_saving_sek end
+            as annualised_saving_sek,
+        treated_hidden,
+        matched_hidden
     from protected
 ),
 
@@ -194,8 +198,8 @@ unhidden as (
 final as (
     select
         cast(cohort_year as integer) as cohort_year,
-        cast(benefit_type as varchar) as benefit_type,
-        cast(target_group as varchar) as target_group,
+        cast(benefit_type as {{ dbt.type_string() }}) as benefit_type,
+        cast(target_group as {{ dbt.type_string() }}) as target_group,
         cast({{ suppress_if_few('treated', 'treated') }} as bigint) as treated,
         cast({{ suppress_if_few('matched', 'matched') }} as bigint) as matched,
         cast({{ suppress_if_few('controls', 'controls') }} as bigint) as controls,

@@ -35,8 +35,8 @@ sums as (
         dimension,
         count(*) as respondents,
         count(*) filter (where dimension_score >= 4) as positive,
-        sum(cast(score_units as hugeint)) as units,
-        sum(cast(score_units as hugeint) * score_units) as squared_units
+        sum(cast(score_units as {{ wide_integer_type() }})) as units,
+        sum(cast(score_units as {{ wide_integer_type() }}) * score_units) as squared_units
     from by_role
     group by wave, role, dimension
 ),
@@ -118,15 +118,15 @@ final as (
 )
 
 select
-    cast(wave as varchar) as wave,
-    cast(role as varchar) as role,
-    cast(dimension as varchar) as dimension,
+    cast(wave as {{ dbt.type_string() }}) as wave,
+    cast(role as {{ dbt.type_string() }}) as role,
+    cast(dimension as {{ dbt.type_string() }}) as dimension,
     cast(respondents as integer) as respondents,
     cast(mean_score as double) as mean_score,
     cast(share_positive as double) as share_positive,
     cast(ci95_low as double) as ci95_low,
     cast(ci95_high as double) as ci95_high,
-    cast(previous_wave as varchar) as previous_wave,
+    cast(previous_wave as {{ dbt.type_string() }}) as previous_wave,
     cast(change_from_previous_wave as double) as change_from_previous_wave
 from final
 order by wave, role, dimension

@@ -91,13 +91,13 @@ file_failures as (
     select
         current_files.source,
         current_files.file_name,
-        string_agg(failed_checks.failure, '; ' order by failed_checks.check_name) as checks_failed
+        {{ ordered_text_agg('failed_checks.failure', '; ', 'failed_checks.check_name') }} as checks_failed
     from current_files
     inner join failed_checks
         on
             current_files.source = failed_checks.source
             and (
-                list_contains(string_split(failed_checks.file_name, ', '), current_files.file_name)
+                {{ text_list_contains('failed_checks.file_name', ', ', 'current_files.file_name') }}
                 or (failed_checks.file_name is null and current_files.status = 'loaded')
             )
     group by current_files.source, current_files.file_name

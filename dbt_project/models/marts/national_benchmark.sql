@@ -86,8 +86,8 @@ shares as (
 final as (
     select
         cast(shares.year as integer) as year,
-        cast(shares.buyer_org_number as varchar) as buyer_org_number,
-        cast(buyer_names.buyer_name as varchar) as buyer_name,
+        cast(shares.buyer_org_number as {{ dbt.type_string() }}) as buyer_org_number,
+        cast(buyer_names.buyer_name as {{ dbt.type_string() }}) as buyer_name,
         cast(shares.procurements as bigint) as procurements,
         cast(shares.service_procurements as bigint) as service_procurements,
         cast(shares.flagged_social as bigint) as flagged_social,

@@ -9,11 +9,11 @@ parameters as (
 final as (
     select
         cast(valid_from as date) as valid_from,
-        cast(parameter as varchar) as parameter,
-        cast(placement_type as varchar) as placement_type,
+        cast(parameter as {{ dbt.type_string() }}) as parameter,
+        cast(placement_type as {{ dbt.type_string() }}) as placement_type,
         cast(value as double) as value,
-        cast(unit as varchar) as unit,
-        cast(source as varchar) as source
+        cast(unit as {{ dbt.type_string() }}) as unit,
+        cast(source as {{ dbt.type_string() }}) as source
     from parameters
 )
 

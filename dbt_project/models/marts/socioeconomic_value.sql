@@ -31,7 +31,7 @@ year_parameters as (
         max(parameters.valid_from) as parameters_valid_from
     from years
     left join parameters
-        on parameters.valid_from <= cast(cast(years.year as varchar) || '-01-01' as date)
+        on parameters.valid_from <= cast(cast(years.year as {{ dbt.type_string() }}) || '-01-01' as date)
     group by years.year
 ),
 
@@ -206,7 +206,7 @@ valued as (
 final as (
     select
         cast(year as integer) as year,
-        cast(actor as varchar) as actor,
+        cast(actor as {{ dbt.type_string() }}) as actor,
         cast({{ suppress_if_few('wage_related_sek', persons) }} as double) as wage_related_sek,
         cast({{ suppress_if_few('benefits_avoided_sek', persons) }} as double)
             as benefits_avoided_sek,

@@ -12,10 +12,10 @@ final as (
     select
         suppliers.supplier_org_number,
         suppliers.supplier_name,
-        cast(quarters.report_period as varchar) as report_period,
+        cast(quarters.report_period as {{ dbt.type_string() }}) as report_period,
         cast(quarters.contracts_running as bigint) as contracts_running,
-        cast(quarters.status as varchar) as status,
-        cast({{ masked_text('quarters.received_file') }} as varchar) as received_file,
+        cast(quarters.status as {{ dbt.type_string() }}) as status,
+        cast({{ masked_text('quarters.received_file') }} as {{ dbt.type_string() }}) as received_file,
         cast(quarters.placements_reported as bigint) as placements_reported,
         suppliers.is_sole_trader
     from quarters

@@ -79,7 +79,7 @@ final as (
             {{ ratio('coalesce(reporting.reports_received, 0)', 'coalesce(reporting.reports_due, 0)') }}
             as double
         ) as reporting_rate,
-        cast(reporting.last_report_period as varchar) as last_report_period,
+        cast(reporting.last_report_period as {{ dbt.type_string() }}) as last_report_period,
         cast(coalesce(file_outcomes.files_refused, 0) as bigint) as files_refused,
         cast(coalesce(file_outcomes.rows_rejected, 0) as bigint) as rows_rejected,
         suppliers.is_sole_trader
