@@ -20,6 +20,7 @@ import duckdb
 import psutil
 import pytest
 
+from hansyn.config import load_settings
 from tests.conftest import published
 
 pytestmark = pytest.mark.slow
@@ -359,6 +360,15 @@ def _last_run_id(city) -> str:
         con.close()
 
 
+def _dbt_built_a_model(log: Path, offset: int) -> bool:
+    """Whether dbt's log, after `offset`, says a model was built (text or JSON lines)."""
+    if not log.exists():
+        return False
+    with log.open("rb") as f:
+        f.seek(offset)
+        return b"Finished running node model." in f.read()
+
+
 def _refresh_process() -> subprocess.Popen:
     exe = Path(sys.executable).parent / "hansyn"
     return subprocess.Popen(
@@ -370,13 +380,20 @@ def _refresh_process() -> subprocess.Popen:
 def test_a_refresh_killed_during_dbt_leaves_no_dbt_and_the_last_publication(city, monkeypatch):
     monkeypatch.setenv("HANSYN_REBUILD", "true")  # nothing is new: dbt runs all the same
     before = _digest(city.raw)
+    dbt_log = load_settings().dbt_target_dir / "build" / "dbt.log"
+    logged_before = dbt_log.stat().st_size if dbt_log.exists() else 0
     refresh = _refresh_process()
     parent = psutil.Process(refresh.pid)
     deadline = time.monotonic() + 600
     while not (dbt := _dbt_processes(parent)):
         assert refresh.poll() is None and time.monotonic() < deadline, "dbt never started"
         time.sleep(0.5)
-    time.sleep(20)  # dbt is building the warehouse's tables
+    # Killed once dbt has built its first model: it is writing the warehouse's tables, with
+    # some 300 models and tests to go (a fixed wait was too long once the night got faster).
+    while not _dbt_built_a_model(dbt_log, logged_before):
+        assert all(p.is_running() for p in dbt), "dbt ended before it built a model"
+        assert time.monotonic() < deadline, "dbt built no model"
+        time.sleep(0.2)
     assert all(p.is_running() for p in dbt)
     others = [p for p in parent.children(recursive=True) if p not in dbt]
     refresh.send_signal(signal.SIGKILL)
