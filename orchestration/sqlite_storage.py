@@ -35,6 +35,11 @@ _lock = threading.Lock()
 _installed = False
 
 
+# Path → whether it is one of the instance's files in WAL mode: Dagster connects some 2,000
+# times a night, to a handful of files.
+_eligible: dict[tuple[str, str], bool] = {}
+
+
 def _instance_file(path: str) -> bool:
     home = os.environ.get("DAGSTER_HOME")
     return bool(path and home) and Path(path).resolve().is_relative_to(Path(home).resolve())
@@ -55,11 +60,19 @@ def _on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     path = dbapi_connection.execute("pragma database_list").fetchone()[2]
-    if not _instance_file(path):
+    key = (path, os.environ.get("DAGSTER_HOME", ""))
+    known = _eligible.get(key)
+    if known is False:
         return
-    # Dagster switches a file to WAL when it creates it; before that, leave the defaults.
-    if dbapi_connection.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
-        return
+    if known is None:
+        if not _instance_file(path):
+            _eligible[key] = False
+            return
+        # Dagster switches a file to WAL when it creates it; before that, leave the defaults
+        # (and ask again next time).
+        if dbapi_connection.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
+            return
+        _eligible[key] = True
     dbapi_connection.execute("pragma synchronous = normal")
     _keep_open(path)
 
