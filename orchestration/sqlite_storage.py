@@ -33,15 +33,12 @@ _KEPT_OPEN = 8
 _kept: OrderedDict[str, sqlite3.Connection] = OrderedDict()
 _lock = threading.Lock()
 _installed = False
-
-
-# Path → whether it is one of the instance's files in WAL mode: Dagster connects some 2,000
-# times a night, to a handful of files.
+# (path, DAGSTER_HOME) → whether it is one of the instance's files in WAL mode: Dagster
+# connects some 2,000 times a night, to a handful of files.
 _eligible: dict[tuple[str, str], bool] = {}
 
 
-def _instance_file(path: str) -> bool:
-    home = os.environ.get("DAGSTER_HOME")
+def _instance_file(path: str, home: str) -> bool:
     return bool(path and home) and Path(path).resolve().is_relative_to(Path(home).resolve())
 
 
@@ -65,7 +62,7 @@ def _on_connect(dbapi_connection, _record) -> None:
     if known is False:
         return
     if known is None:
-        if not _instance_file(path):
+        if not _instance_file(*key):
             _eligible[key] = False
             return
         # Dagster switches a file to WAL when it creates it; before that, leave the defaults
