@@ -141,8 +141,9 @@ def normalised(value):
     return value
 
 
-def compare(spark, warehouse: Path) -> list[str]:
-    """Every table in the compared schemas: the same columns and the same rows (as a multiset)."""
+def compare(spark, warehouse: Path) -> tuple[list[str], int]:
+    """Every table in the compared schemas: the same columns and the same rows (as a multiset);
+    the differences found and the number of tables compared."""
     problems = []
     with duckdb.connect(str(warehouse)) as con:
         tables = con.execute(
