@@ -17,7 +17,7 @@ import pandas as pd
 from .. import reference
 from .contract import LoadContext, ParsedFile, Source
 from .readers import read_csv
-from .validation import RowValidator
+from .validation import RowValidator, whole_numbers
 
 CONTRACT_ITEMS = tuple(f"F{i}" for i in range(1, 10))
 # Items beyond F9 are accepted when a file has them (the office may add questions).
@@ -52,9 +52,8 @@ def _answers(v: RowValidator, frame: pd.DataFrame, items: list[str]) -> pd.Serie
     for n, item in enumerate(items):
         raw = frame[item]
         dont_know = raw.str.casefold() == DONT_KNOW.casefold()
-        # "4", "4,0" and "4.0" are all a four.
-        whole = raw.str.fullmatch(r"-?\d+([,.]0+)?")
-        number = pd.to_numeric(raw.str.replace(r"[,.]0+$", "", regex=True).where(whole))
+        # "4" and "4,0" are a four; "4.0" is not read (a dot is never guessed, spec).
+        number, _ = whole_numbers(raw)
         v.reject(
             (raw != "") & ~dont_know & number.isna(),
             raw.map(lambda a, item=item: f"'{item}' is not an answer 1–5, empty or Vet ej: {a!r}"),

@@ -12,7 +12,7 @@ from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source, split_by_file
 from .personnummer import canonical_personnummer, mask_sole_traders
 from .readers import read_xlsx
-from .validation import RowValidator
+from .validation import RowValidator, decimal_numbers
 
 SHEET = "Rapport"
 
@@ -144,12 +144,11 @@ def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
 def _extent(v: RowValidator, text: pd.Series, delivered: pd.Series) -> pd.Series:
     """Omfattning procent, 1–100; `75 %` and `37,5` are accepted. Not used by any indicator, so
     an empty cell is NULL rather than a reason to lose the placement."""
-    cleaned = text.str.replace(r"[\s%]", "", regex=True).str.replace(",", ".", regex=False)
-    number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"\d+(\.\d+)?")), errors="coerce")
+    cleaned = text.str.replace(r"\s*%$", "", regex=True)
+    number, problem = decimal_numbers(cleaned)
     empty = cleaned == ""
-    v.reject(
-        ~empty & number.isna(),
-        delivered.map(lambda x: f"'Omfattning procent' is not a number: {x!r}"),
+    v.reject_number(
+        ~empty & number.isna(), delivered, problem, "'Omfattning procent' is not a number"
     )
     v.reject(
         number.notna() & ((number < 1) | (number > 100)),

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source
 from .readers import decode
-from .validation import RowValidator
+from .validation import RowValidator, decimal_numbers
 
 MEASURES = {"arbetslosa": "arbetslosa", "befolkning": "befolkning"}
 AREA_HEADER = "Område"
@@ -104,15 +104,12 @@ def _values_json(v: RowValidator, frame: pd.DataFrame, years: list[str]) -> pd.S
         raw = frame[year]
         missing = raw.str.casefold().isin(_MISSING)
         # Thousands may be separated by a space or no-break space; decimals by a comma.
-        cleaned = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
-        number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"\d+(\.\d+)?")))
-        v.reject(
-            ~missing & number.isna(),
-            raw.map(
-                lambda x, year=year: (
-                    f"'{year}' is not a number ≥ 0, '..' or 'Uppgift saknas': {x!r}"
-                )
-            ),
+        number, problem = decimal_numbers(raw)
+        v.reject_number(
+            ~missing & (number.isna() | (number < 0)),
+            raw,
+            problem,
+            f"'{year}' is not a number ≥ 0, '..' or 'Uppgift saknas'",
         )
         value = number.map(lambda x: "null" if pd.isna(x) else repr(float(x)))
         json_text = json_text + ("," if n else "") + f'"{year}":' + value.astype(object)

@@ -143,8 +143,10 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        # A number cell is a number, not text to guess: written as the parsers read it (the
+        # Swedish decimal comma; a dot is never read as one).
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
     return str(value)
 
 

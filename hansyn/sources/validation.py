@@ -4,6 +4,7 @@ reason, vectorised over the rows."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -17,6 +18,73 @@ from .personnummer import (
     pseudonymise,
 )
 from .readers import is_missing
+
+# The one reading of numbers in the deliveries (spec: CSV conventions). Thousands are grouped in
+# threes by a space, a no-break space or a narrow no-break space (Excel in a Swedish locale),
+# decimals follow a comma. A dot, or a comma before three digits in a whole number, is never
+# guessed (`1,000` may be a thousand or one, `11.840` eleven thousand or eleven): the row is
+# rejected with the reason. A whole number may end in a zero fraction of one or two digits
+# (`4,0`, `1 000,00`: a number column formatted with decimals), which no thousands group is.
+_SPACES = " \u00a0\u202f"
+_GROUP = f"[{_SPACES}]"
+_DIGITS = rf"(?:\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)"
+_WHOLE = rf"[-\u2212]?{_DIGITS}(?:,0{{1,2}})?"
+_DECIMAL = rf"[-\u2212]?{_DIGITS}(?:,\d+)?"
+_DOT_IN_WHOLE = "a dot is not read as a thousands or decimal separator: write 1000 or 1 000"
+_DOT_IN_DECIMAL = (
+    "a dot is not read: write decimals with a comma (1234,50) and thousands with a space (12 345)"
+)
+
+
+def whole_numbers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers from text (`1 000` → 1000), NaN where the text is none; and, for such
+    text, the problem in words where it can be named (else None)."""
+    ok = text.str.fullmatch(_WHOLE).fillna(False).astype(bool)
+    number = _number(text.where(ok).str.replace(r",0+$", "", regex=True))
+    return number, _problems(text, ok, _whole_problem)
+
+
+def decimal_numbers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers with a decimal comma from text (`12 345,50` → 12345.5), NaN where the text is
+    none; and, for such text, the problem in words where it can be named (else None)."""
+    ok = text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+    return _number(text.where(ok)), _problems(text, ok, _decimal_problem)
+
+
+def _problems(text: pd.Series, ok: pd.Series, problem: Callable[[str], str | None]):
+    """The problem of each text that is not a number, worked out for those rows only."""
+    out = pd.Series([None] * len(text), index=text.index, dtype=object)
+    bad = ~ok & text.notna()
+    if bad.any():
+        out[bad] = [problem(str(v)) for v in text[bad]]
+    return out
+
+
+def _number(text: pd.Series) -> pd.Series:
+    plain = text.str.replace(_GROUP, "", regex=True).str.replace(",", ".", regex=False)
+    return pd.to_numeric(plain.str.replace("\u2212", "-", regex=False), errors="coerce")
+
+
+def _grouping_problem(value: str) -> str | None:
+    if re.search(_GROUP, value) and re.fullmatch(rf"[-\u2212]?[\d{_SPACES}]+(,\d+)?", value):
+        return "thousands are separated in groups of three digits"
+    return None
+
+
+def _whole_problem(value: str) -> str | None:
+    if "." in value:
+        return _DOT_IN_WHOLE
+    if re.fullmatch(rf"[-\u2212]?{_DIGITS}(,\d{{3}})+", value):
+        return "a comma is not read as a thousands separator: write 1000 or 1 000"
+    if re.fullmatch(rf"[-\u2212]?{_DIGITS},\d+", value):
+        return "it has decimals"
+    return _grouping_problem(value)
+
+
+def _decimal_problem(value: str) -> str | None:
+    if "." in value:
+        return _DOT_IN_DECIMAL
+    return _grouping_problem(value)
 
 
 class RowValidator:
@@ -47,6 +115,16 @@ class RowValidator:
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
         if mask.any():
             self.reason[mask] = values[mask].map(reason)
+
+    def reject_number(self, mask: pd.Series, raw: pd.Series, problem: pd.Series, what: str):
+        """Reject the rows of `mask` with `what: 'value' (problem)`, built for those rows only
+        (the problem as `whole_numbers` and `decimal_numbers` name it, when they can)."""
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = [
+                f"{what}: {v!r}" + (f" ({p})" if p else "")
+                for v, p in zip(raw[mask], problem[mask], strict=True)
+            ]
 
     def text(self, col: str, label: str, required: bool = False) -> pd.Series:
         values = self.frame[col].where(~is_missing(self.frame[col]), None)
@@ -120,13 +198,8 @@ class RowValidator:
     ) -> pd.Series:
         raw = self.frame[col]
         empty = is_missing(raw)
-        cleaned = raw.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(
-            r"[,.]0+$", "", regex=True
-        )
-        number = pd.to_numeric(cleaned.where(cleaned.str.fullmatch(r"-?\d+")), errors="coerce")
-        self.reject_values(
-            ~empty & number.isna(), raw, lambda v: f"'{label}' is not a whole number: {v!r}"
-        )
+        number, problem = whole_numbers(raw)
+        self.reject_number(~empty & number.isna(), raw, problem, f"'{label}' is not a whole number")
         if required:
             self.reject(empty, f"'{label}' is empty")
         if low is not None or high is not None:
@@ -142,12 +215,8 @@ class RowValidator:
     def amount(self, col: str, label: str) -> pd.Series:
         """Amounts with decimal comma and space/no-break-space thousands separators."""
         raw = self.frame[col]
-        cleaned = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(
-            ",", ".", regex=False
-        )
-        ok = cleaned.str.fullmatch(r"[-−]?\d+(\.\d+)?")
-        number = pd.to_numeric(cleaned.str.replace("−", "-").where(ok), errors="coerce")
-        self.reject_values(number.isna(), raw, lambda v: f"'{label}' is not an amount: {v!r}")
+        number, problem = decimal_numbers(raw)
+        self.reject_number(number.isna(), raw, problem, f"'{label}' is not an amount")
         self.out[col] = number
         return number
 
