@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pandas as pd
 
-from hansyn.sources import avtalsregister, enkat, ersattningar, omradesstatistik
+from hansyn.alerts.messages import build_alert, run_loads
+from hansyn.config import load_settings
+from hansyn.sources import SOURCES, avtalsregister, enkat, ersattningar, omradesstatistik
 from hansyn.sources.contract import LoadContext
+from hansyn.sources.ingest import ingest_source
 from hansyn.sources.leverantorsrapporter import parse as parse_reports
-from hansyn.sources.readers import cell_text
+from hansyn.sources.readers import FIELD_LIMIT, cell_text
 from hansyn.sources.validation import decimal_numbers, whole_numbers
 from tests.conftest import write_text
 from tests.test_loader_avtalsregister import HEADER, row
@@ -167,3 +171,71 @@ def test_workbook_numbers_still_load(tmp_path):
         .iloc[0]
         .startswith("'Omfattning procent' is not a number: '37.5' (a dot is not read")
     )
+
+
+# --- 16. a cell larger than the reader's field limit --------------------------------------------
+
+
+def test_a_huge_cell_rejects_its_row_not_the_file(tmp_path):
+    """A 3 MB cell made Python's csv reader refuse the whole snapshot ("field larger than field
+    limit"). A cell over FIELD_LIMIT characters now rejects its row, naming the line, the
+    column and the size; the row's raw values keep the cell's start only. Quoted (read by the
+    csv module) and unquoted (read by pandas) files alike."""
+    huge = "x" * 3 * 1024 * 1024
+    quoted = (
+        HEADER
+        + row("A")
+        + row("B").replace(";Titel;", f';"{huge}";')  # line 3
+        + row("C")
+    )
+    plain = HEADER + row("A") + row("B") + row("C").replace(";Titel;", f";{huge};")  # line 4
+    for name, text, line in (("2025-01-31", quoted, 3), ("2025-02-28", plain, 4)):
+        path = write_text(tmp_path / f"avtalsregister_{name}.csv", text)
+        parsed = avtalsregister.parse(path, CTX)
+        assert parsed.rows_read == 3
+        assert len(parsed.rows) == 2
+        assert _reasons(parsed) == {
+            line: "'Upphandlingens titel' holds 3,145,728 characters, more than the limit "
+            f"of {FIELD_LIMIT:,} for one cell"
+        }
+        kept = json.loads(parsed.rejected["raw_values"].iloc[0])["title"]
+        assert kept.startswith("xxx") and len(kept) < 300
+        assert kept.endswith("… (3,145,728 characters)")
+
+
+def test_a_huge_cell_in_the_area_statistics_rejects_its_row(tmp_path):
+    huge = "9" * 200_000
+    path = write_text(
+        tmp_path / "befolkning_primaromraden.csv",
+        f'Område;2021\n101 Kungsladugård;5\n102 Sanna;"{huge}"\n',
+    )
+    parsed = omradesstatistik.parse(path, CTX)
+    assert list(parsed.rows["primaromrade"]) == ["101"]
+    assert _reasons(parsed) == {
+        3: f"'2021' holds 200,000 characters, more than the limit of {FIELD_LIMIT:,} for one cell"
+    }
+
+
+def test_a_snapshot_with_a_huge_cell_loads_and_the_alert_names_the_line(hansyn_env):
+    folder = hansyn_env / "raw" / "avtalsregister"
+    huge = "y" * 3 * 1024 * 1024
+    write_text(
+        folder / "avtalsregister_2025-01-31.csv",
+        HEADER + row("A") + row("B").replace(";Titel;", f';"{huge}";') + row("C"),
+    )
+    settings = load_settings()
+    report = ingest_source(SOURCES["avtalsregister"], settings, "run-1")
+    assert [(f.status, f.rows_read, f.rows_loaded, f.rows_rejected) for f in report.files] == [
+        ("loaded", 3, 2, 1)
+    ]
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        assert con.execute("select row_number, reason, length(raw_values) < 2000 "
+                           "from audit.rejected_rows").fetchall() == [
+            (3, "'Upphandlingens titel' holds 3,145,728 characters, more than the limit of "
+             "100,000 for one cell", True)
+        ]  # fmt: skip
+    finally:
+        con.close()
+    alert = build_alert("run-1", run_loads(settings, "run-1"), [], [], settings.alerts)
+    assert "holds 3,145,728 characters" in alert.text

@@ -10,8 +10,6 @@ file, else the row is rejected with a reason."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pandas as pd
 
 from .. import reference
 from .contract import FileRefused, LoadContext, ParsedFile, Source
-from .readers import decode
+from .readers import csv_records, decode, oversized_cells
 from .validation import RowValidator, decimal_numbers
 
 MEASURES = {"arbetslosa": "arbetslosa", "befolkning": "befolkning"}
@@ -68,12 +66,10 @@ def read_export(path: Path) -> tuple[pd.DataFrame, list[str]]:
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     # Each record with the line it starts on: a quoted cell may span lines.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records, starts, start = [], [], 1
-    for record in reader:
-        records.append(record)
+    starts, records = [], []
+    for start, record in csv_records(text, delimiter):
         starts.append(start)
-        start = reader.line_num + 1
+        records.append(record)
     header_at = next(
         (i for i, r in enumerate(records[:10]) if r and _norm(r[0]) == _norm(AREA_HEADER)), None
     )
@@ -93,7 +89,8 @@ def read_export(path: Path) -> tuple[pd.DataFrame, list[str]]:
     year_names = [y for _, y in years]
     frame = pd.DataFrame(rows, columns=["area_label", *year_names], dtype=object)
     frame["_row"] = numbers
-    return frame, year_names
+    labels = {"area_label": AREA_HEADER, **{y: y for y in year_names}}
+    return oversized_cells(frame, labels), year_names
 
 
 def _values_json(v: RowValidator, frame: pd.DataFrame, years: list[str]) -> pd.Series:

@@ -16,6 +16,16 @@ import pandas as pd
 
 from .contract import FileRefused
 
+# One cell longer than this many characters rejects its row, never the file: far above any real
+# cell (a title or a note is a few thousand at most; an xlsx cell holds 32,767), far below what
+# would swell the warehouse. Python's csv reader stops the whole file at 131,072 by default.
+FIELD_LIMIT = 100_000
+# The reader's own reason for a row it read but cannot pass on whole (a cell over FIELD_LIMIT):
+# a column present only then; RowValidator rejects such a row before any other rule.
+READ_PROBLEM = "_read_problem"
+# What is kept of an oversized cell for the rejected row: its start and its size.
+_KEPT_OF_OVERSIZED = 200
+
 
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252, which older systems send; UTF-16 or
@@ -111,27 +121,72 @@ def read_csv(
             frame = frame[filled].reset_index(drop=True)
     except (csv.Error, pd.errors.ParserError, ValueError) as e:
         raise FileRefused(path.name, f"not a readable CSV: {e}") from e
-    return _strip(frame)
+    return oversized_cells(_strip(frame), _labels(mapping, required, optional))
 
 
 def _read_csv_lines(file_name, text, delimiter, required, optional):
     """Records and the line each starts on, as a person opening the file sees it (header line
     1): a quoted field may span lines, and blank lines are skipped but counted."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
+    lines = csv_records(text, delimiter)
+    _, header = next(lines)
     mapping = _match_columns(file_name, header, required, optional)
     cols = sorted(mapping)
     records, numbers = [], []
-    start = reader.line_num + 1
-    for record in reader:
+    for start, record in lines:
         values = [record[i] if i < len(record) else "" for i in cols]
         if any(v.strip() for v in values):
             records.append(values)
             numbers.append(start)
-        start = reader.line_num + 1
     frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
     frame["_row"] = numbers
     return frame, mapping
+
+
+def csv_records(text: str, delimiter: str):
+    """(the line a record starts on, its fields) for every record of a CSV text: a quoted field
+    may span lines. No field is too long for the reader: FIELD_LIMIT is applied per row, after
+    reading (`oversized_cells`), so that one huge cell rejects its row, not the file."""
+    # The csv module's limit is process-wide; no field is longer than the text, so raising
+    # the limit to the text's length (never lowering it) is safe for every other reader.
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    for record in reader:
+        yield start, record
+        start = reader.line_num + 1
+
+
+def oversized_cells(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Rows with a cell over FIELD_LIMIT characters get their reason in READ_PROBLEM (naming the
+    column by `labels`: column → delivered header) and keep the cell's start only."""
+    problems = None
+    for col in (c for c in labels if c in frame.columns):
+        cells = frame[col].to_numpy()
+        if max(map(len, cells), default=0) <= FIELD_LIMIT:  # almost always: one fast pass
+            continue
+        lengths = pd.Series(list(map(len, cells)), index=frame.index)
+        over = lengths > FIELD_LIMIT
+        if problems is None:
+            problems = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        first = over & problems.isna()
+        problems[first] = [
+            f"'{labels[col]}' holds {n:,} characters, more than the limit of {FIELD_LIMIT:,} "
+            "for one cell"
+            for n in lengths[first]
+        ]
+        frame.loc[over, col] = [
+            f"{v[:_KEPT_OF_OVERSIZED]}… ({len(v):,} characters)" for v in frame.loc[over, col]
+        ]
+    if problems is not None:
+        frame[READ_PROBLEM] = problems
+    return frame
+
+
+def _labels(mapping: dict[int, str], *contracts: dict[str, str]) -> dict[str, str]:
+    """Each output column's header as the contract names it."""
+    header = {out: name for contract in contracts for name, out in contract.items()}
+    return {out: header.get(out, out) for out in mapping.values()}
 
 
 def cell_text(value: object) -> str:
@@ -173,7 +228,7 @@ def read_xlsx(
             numbers.append(number)
     frame = pd.DataFrame(records, columns=[mapping[i] for i in cols], dtype=object)
     frame["_row"] = numbers
-    return _strip(frame)
+    return oversized_cells(_strip(frame), _labels(mapping, required, optional))
 
 
 def sheet_rows(path: Path, sheet: str | None = None) -> list[list[object]]:

@@ -17,7 +17,7 @@ from .personnummer import (
     orgnr_digits,
     pseudonymise,
 )
-from .readers import is_missing
+from .readers import READ_PROBLEM, is_missing
 
 # The one reading of numbers in the deliveries (spec: CSV conventions). Thousands are grouped in
 # threes by a space, a no-break space or a narrow no-break space (Excel in a Swedish locale),
@@ -100,6 +100,8 @@ class RowValidator:
         self.reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         self.out: dict[str, pd.Series] = {}
         self.masked: dict[str, int] = {}  # free-text label → cells with a personnummer masked
+        if READ_PROBLEM in frame.columns:  # a row the reader could not pass on whole
+            self.reject(frame[READ_PROBLEM].notna(), frame[READ_PROBLEM])
 
     def reject(self, mask: pd.Series, reason: str | pd.Series) -> None:
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
@@ -267,7 +269,8 @@ class RowValidator:
         good["_file"] = self.frame.loc[~bad, "_file"] if by_row else self.file_name
         good["_row"] = self.frame.loc[~bad, "_row"].astype("int64")
         redact = set(redact)
-        raw_cols = [c for c in self.frame.columns if c not in ("_row", "_file", *redact)]
+        internal = ("_row", "_file", READ_PROBLEM, *redact)
+        raw_cols = [c for c in self.frame.columns if c not in internal]
         raw_values = [
             json.dumps(dict(zip(raw_cols, vals, strict=True)), ensure_ascii=False)
             for vals in self.frame.loc[bad, raw_cols].itertuples(index=False, name=None)
