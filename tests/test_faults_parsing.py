@@ -5,9 +5,11 @@ field limit (class 16). Each test is a loader or one source's load on tiny files
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pandas as pd
+import pytest
 
 from hansyn.alerts.messages import build_alert, run_loads
 from hansyn.config import load_settings
@@ -17,7 +19,14 @@ from hansyn.sources.ingest import ingest_source
 from hansyn.sources.leverantorsrapporter import parse as parse_reports
 from hansyn.sources.readers import FIELD_LIMIT, cell_text
 from hansyn.sources.validation import decimal_numbers, whole_numbers
-from tests.conftest import write_text
+from tests.conftest import published, write_text
+from tests.test_faults import (  # noqa: F401 (the whole-night fixtures)
+    _nothing_lost,
+    _published_without,
+    _raw_unchanged_by,
+    baseline,
+    city,
+)
 from tests.test_loader_avtalsregister import HEADER, row
 from tests.test_loader_leverantorsrapporter import MAN, report, workbook
 
@@ -171,6 +180,68 @@ def test_workbook_numbers_still_load(tmp_path):
         .iloc[0]
         .startswith("'Omfattning procent' is not a number: '37.5' (a dot is not read")
     )
+
+
+# --- 13. a file name that is not UTF-8 ----------------------------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_named_and_the_rest_loads(hansyn_env):
+    """The name `avtalsregister_\\xff.csv` (a byte that is no UTF-8) stopped the whole night:
+    it could not be written to the load log. It is refused unread (what it would be is
+    unknown: which snapshot date, which payer), named with the byte escaped as `\\xff`, and
+    every other file loads."""
+    folder = hansyn_env / "raw" / "avtalsregister"
+    good = write_text(folder / "avtalsregister_2025-01-31.csv", HEADER + row("A") + row("B"))
+    bad = os.fsencode(folder) + b"/avtalsregister_2025-02-28_\xff.csv"
+    with open(bad, "wb") as f:
+        f.write((HEADER + row("C")).encode())
+    settings = load_settings()
+    report = ingest_source(SOURCES["avtalsregister"], settings, "run-1")
+    shown = "avtalsregister_2025-02-28_\\xff.csv"
+    assert [(f.file_name, f.status, f.rows_loaded) for f in report.files] == [
+        (good.name, "loaded", 2),
+        (shown, "refused", 0),
+    ]
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        assert con.execute(
+            "select file_name, status, message from audit.load_log order by file_name"
+        ).fetchall() == [
+            (good.name, "loaded", ""),
+            (
+                shown,
+                "refused",
+                "the file name is not valid UTF-8: not read (rename the file and deliver it again)",
+            ),
+        ]
+        assert con.execute("select count(*) from raw.avtalsregister__contracts").fetchone() == (2,)
+    finally:
+        con.close()
+    alert = build_alert("run-1", run_loads(settings, "run-1"), [], [], settings.alerts)
+    assert any(p.file_name == shown and p.kind == "refused" for p in alert.problems)
+    assert shown in alert.text and "not valid UTF-8" in alert.text
+    assert "\udcff" not in alert.text
+    # The next night says the same without stopping either.
+    again = ingest_source(SOURCES["avtalsregister"], settings, "run-2")
+    assert [(f.file_name, f.status) for f in again.files][1] == (shown, "refused")
+
+
+@pytest.mark.slow
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_night(city):  # noqa: F811
+    """Through the whole nightly job on the sample city: the night publishes, the alert and
+    the published load_quality name the file with its byte escaped, nothing is lost."""
+    folder = os.fsencode(city.raw / "malgruppsregister")
+    with open(folder + b"/malgruppsregister_\xff.csv", "wb") as f:
+        f.write("Personnummer;Målgrupp\n199003151231;Nyanländ\n".encode())
+    summary, alert = _raw_unchanged_by(city, city.night)
+    shown = "malgruppsregister_\\xff.csv"
+    _published_without(city, summary, alert, "refused", shown, "not valid UTF-8")
+    # DuckDB reads a backslash in a string literal as itself.
+    assert published(
+        city.root, f"select status, message from load_quality where file_name = '{shown}'"
+    ) == [("refused", "the file name is not valid UTF-8: not read (rename the file and deliver "
+           "it again)")]  # fmt: skip
+    _nothing_lost(city, summary.run_id)
 
 
 # --- 16. a cell larger than the reader's field limit --------------------------------------------

@@ -134,8 +134,8 @@ def parse_source(
     now_ns = time.time_ns()
     for path in source.files(settings.raw_dir):
         # A sole trader's number in a file name never enters the warehouse: its token does.
-        name = personnummer.mask_numbers_in_text(path.name, key)
-        outside = outside_raw_zone(path, settings.raw_dir)
+        name = personnummer.mask_numbers_in_text(readable_name(path.name), key)
+        outside = undecodable_name(path.name) or outside_raw_zone(path, settings.raw_dir)
         if outside:
             file_report = FileReport(source.name, name, "", loaded_at, status="refused")
             file_report.message = outside
@@ -249,6 +249,26 @@ def _masked(parsed, name: str, key: bytes):
     return contract.ParsedFile(
         rows=rows, rejected=rejected, rows_read=parsed.rows_read, masked_cells=parsed.masked_cells
     )
+
+
+def readable_name(name: str) -> str:
+    """A file name as text that can be stored and sent: bytes that are not UTF-8 (which Python
+    lists as lone surrogates, and the warehouse, pandas and e-mail cannot carry) shown escaped,
+    `avtalsregister_\\xff.csv`; any other name as it is."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def undecodable_name(name: str) -> str | None:
+    """Why a file is refused unread for its name, or None. A name that is not UTF-8 is not
+    guessed at (it may carry the snapshot date, the payer or the quarter): the office renames
+    the file, and every other file and the night go on."""
+    if readable_name(name) == name:
+        return None
+    return "the file name is not valid UTF-8: not read (rename the file and deliver it again)"
 
 
 def outside_raw_zone(path: Path, raw_dir: Path) -> str | None:
