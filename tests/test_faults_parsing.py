@@ -1,6 +1,7 @@
 """Issue 24, numbers guessed and odd files stopping things: thousands separators and dots in
 numbers (class 5), a file name that is not UTF-8 (class 13), a cell larger than the CSV reader's
-field limit (class 16). Each test is a loader or one source's load on tiny files."""
+field limit (class 16). Each test is a loader or one source's load on tiny files, but for one
+whole night (slow) on the sample city with a file name that is not UTF-8."""
 
 from __future__ import annotations
 
