@@ -98,7 +98,7 @@ def test_an_amount_with_a_dot_is_rejected_never_read_as_decimals(tmp_path):
         "and thousands with a space (12 345)"
     )
     assert _reasons(parsed) == {
-        2: f"'Belopp' is not an amount: '11.840' ({hint})",
+        2: f"'Belopp' is not an amount: '11.840 kr' ({hint})",
         3: f"'Belopp' is not an amount: '1234.50' ({hint})",
         7: f"'Belopp' is not an amount: '1,234.50' ({hint})",
     }

@@ -105,7 +105,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     rows["birth_year"] = person["birth_year"]
     rows["sex"] = person["sex"]
     rows["month"] = v.month("month", labels["month"])
-    rows["amount"] = v.amount("amount", labels["amount"])
+    rows["amount"] = v.amount("amount", labels["amount"], delivered["amount"])
     # When the rows were parsed: unchanged files are not parsed again (see ingest), so this is
     # the watermark the incremental monthly fact uses to find new and changed rows.
     rows["_loaded_at"] = dt.datetime.now()

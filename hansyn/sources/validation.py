@@ -214,11 +214,13 @@ class RowValidator:
         self.out[col] = values
         return values
 
-    def amount(self, col: str, label: str) -> pd.Series:
-        """Amounts with decimal comma and space/no-break-space thousands separators."""
+    def amount(self, col: str, label: str, delivered: pd.Series | None = None) -> pd.Series:
+        """Amounts with decimal comma and space/no-break-space thousands separators. A reason
+        quotes `delivered` when given (the cell as delivered, before a loader's normalising)."""
         raw = self.frame[col]
         number, problem = decimal_numbers(raw)
-        self.reject_number(number.isna(), raw, problem, f"'{label}' is not an amount")
+        shown = raw if delivered is None else delivered
+        self.reject_number(number.isna(), shown, problem, f"'{label}' is not an amount")
         self.out[col] = number
         return number
 
