@@ -145,6 +145,13 @@ def test_pinned_cells_solves_with_whole_numbers_of_at_least_one():
     assert sorted((p.cell, p.value) for p in found) == [("x", 2), ("y", 1), ("z", 1)]
     # With b = 3 nothing follows: y is 1 or 2.
     assert pinned_cells([Eq("a", "x", "y"), Eq("b", "y", "z")], values | {"b": 3.0}) == []
+    # A hidden total over hidden parts, with nothing published, is unbounded: nothing follows.
+    assert pinned_cells([Eq("x", "y", "z")], {"x": None, "y": None, "z": None}) == []
+    # `lower` lets a cell be 0: a = y = 1 pins y, while x = y + z stays free (z is unbounded).
+    found = pinned_cells(
+        [Eq("x", "y", "z"), Eq("a", "y")], {"a": 1.0, "x": None, "y": None, "z": None}, {"y": 0}
+    )
+    assert [(p.cell, p.value) for p in found] == [("y", 1)]
 
 
 def _dbt(*args: str, target) -> subprocess.CompletedProcess:

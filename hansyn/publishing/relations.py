@@ -68,11 +68,11 @@ def _systems(equations: Iterable[Relation], hidden: set) -> list[list[Relation]]
     return list(systems.values())
 
 
-def _bound(c: np.ndarray, constraint: LinearConstraint, bounds: Bounds) -> float | None:
-    """min c·x over the system's whole numbers; None when unbounded (or, never expected from
-    published tables, infeasible: a system with no solution pins nothing)."""
+def _solve(c: np.ndarray, constraint: LinearConstraint, bounds: Bounds) -> np.ndarray | None:
+    """A whole-number solution minimising c·x; None when there is none or it is unbounded
+    (a system of published tables always has one: the values that were hidden)."""
     result = milp(c, constraints=constraint, integrality=np.ones(len(c)), bounds=bounds)
-    return float(result.fun) if result.status == 0 else None
+    return np.round(result.x) if result.status == 0 else None
 
 
 def pinned_cells(
@@ -106,13 +106,53 @@ def pinned_cells(
         constraint = LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))
         bounds = Bounds(np.array([lower.get(c, 1.0) for c in cells]), np.full(len(cells), np.inf))
         names = tuple(sorted({f"{eq.table}.{eq.relation}" for eq in system}))
-        for cell, i in index.items():
-            c = np.zeros(len(cells))
-            c[i] = 1.0
-            low = _bound(c, constraint, bounds)
-            if low is None:
-                continue
-            high = _bound(-c, constraint, bounds)
-            if high is not None and round(low) == round(-high):
-                found.append(Pinned(cell, round(low), names))
+        found += [
+            Pinned(cells[i], value, names)
+            for i, value in _pinned_in_system(constraint, bounds, sum(map(abs, rhs)))
+        ]
     return found
+
+
+def _pinned_in_system(
+    constraint: LinearConstraint, bounds: Bounds, scale: float
+) -> list[tuple[int, int]]:
+    """(index, value) of each variable that has one value in every whole-number solution.
+
+    One solution (the smallest sum) is the reference; a variable that another solution gives
+    another value is free. A few solutions with random objectives free some at once; each one
+    still undecided is then maximised and minimised on its own (without the box, so that an
+    unbounded maximum frees it)."""
+    size = len(bounds.lb)
+    reference = _solve(np.ones(size), constraint, bounds)
+    if reference is None:
+        return []
+    free = np.zeros(size, dtype=bool)
+
+    def absorb(solution: np.ndarray | None) -> None:
+        if solution is not None:
+            free[solution != reference] = True
+
+    # Any solution is a witness; the box only keeps the objectives finite. Objectives that pull
+    # the undecided variables different ways (seeded: the same check gives the same answer)
+    # free most of them in a few solves.
+    box = Bounds(bounds.lb, np.full(size, scale + size + 1.0))
+    weights = np.random.default_rng(0)
+    for _ in range(4):
+        undecided = ~free
+        if not undecided.any():
+            break
+        absorb(_solve(np.where(undecided, weights.uniform(-1, 1, size), 0.0), constraint, box))
+    pinned = []
+    for i in range(size):
+        for sense in (-1.0, 1.0):
+            if free[i]:
+                break
+            c = np.zeros(size)
+            c[i] = sense
+            solution = _solve(c, constraint, bounds)
+            if solution is None and sense < 0:
+                free[i] = True  # unbounded above
+            absorb(solution)
+        if not free[i]:
+            pinned.append((i, int(reference[i])))
+    return pinned
