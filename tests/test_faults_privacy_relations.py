@@ -18,14 +18,16 @@ import subprocess
 import duckdb
 import pytest
 
-from hansyn.config import DBT_PROJECT_DIR
+from hansyn.config import DBT_PROJECT_DIR, load_settings
 from hansyn.manifest import dbt_command
 from hansyn.publishing.privacy import (
+    PublicationBlocked,
     declared_privacy,
     relation_equations,
     scan_relations,
 )
 from hansyn.publishing.relations import pinned_cells
+from hansyn.publishing.swap import publish
 
 with (DBT_PROJECT_DIR / "seeds" / "geography.csv").open(encoding="utf-8") as _f:
     _SEED = [r for r in csv.DictReader(_f) if r["mellanomrade"]]
@@ -131,6 +133,34 @@ def test_hidden_counts_pinned_by_relations_together_are_found():
     # The alert and the run log say where and why, not the value.
     assert all(f.kind == "recoverable" and "is 1" not in f.reason for f in findings)
     assert str(findings[0]).endswith(f": it is {findings[0].pinned_to}")
+
+
+def test_the_publication_of_pinned_counts_is_blocked_and_says_where(hansyn_env):
+    """What the office sees: the night publishes nothing and names each pinned cell by its
+    table and keys and the relations, never the value."""
+    settings = load_settings()
+    source = _published_2021()
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute("create schema marts")
+        for table in GEOGRAPHY:
+            rows = source.execute(f"select * from {table}").df()  # noqa: F841 (read by DuckDB)
+            con.execute(f"create table marts.{table} as select * from rows")
+    finally:
+        con.close()
+        source.close()
+    with pytest.raises(PublicationBlocked) as blocked:
+        publish(settings, sorted(GEOGRAPHY))
+    message = str(blocked.value)
+    assert "privacy audit blocked the publication (11 findings)" in message, message
+    assert (
+        "geographic_distribution.placed_individuals: hidden placed_individuals "
+        "(year=2021, stadsomrade=03) follows from the relations "
+        "geographic_distribution.areas_sum_to_the_revealed_total, "
+    ) in message
+    assert "mellanomrade=72) follows from" in message
+    assert "it is" not in message
+    assert not settings.marts_dir.joinpath("geographic_distribution.parquet").exists()
 
 
 def test_pinned_cells_solves_with_whole_numbers_of_at_least_one():
