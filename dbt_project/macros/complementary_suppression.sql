@@ -16,7 +16,10 @@
     relation over rows hides a row's first `sums` column's flag; a relation over columns of one
     row (`total_column` with `part_columns`) hides the part columns' flags. The relations run
     in the declared order, twice, so that a part hidden by a later relation is covered by an
-    earlier one too (hiding more parts never undoes a relation that holds). -#}
+    earlier one too (hiding more parts never undoes a relation that holds). A relation with
+    `hidden_totals_pooled_by` is followed by one more step: the parts of its groups whose total
+    is hidden, pooled (_complementary_pool). The publication's check solves every relation
+    together (hansyn/publishing/relations.py) and blocks what this still leaves determined. -#}
 
 {#- The relations declared in the mart's YAML. A unit test renders the model without it: it
     overrides this macro with the same relations (`overrides: macros:`, a YAML alias). -#}
