@@ -93,9 +93,10 @@ def test_a_recoverable_hidden_count_blocks(hansyn_env):
     con.close()
     with pytest.raises(PublicationBlocked) as blocked:
         publish(settings, ["i3_individuals"])
-    assert "i3_individuals.women: relation women_and_men_make_individuals (year=2024)" in str(
-        blocked.value
-    )
+    assert (
+        "i3_individuals.women: hidden women (year=2024) follows from the relations "
+        "i3_individuals.women_and_men_make_individuals solved together"
+    ) in str(blocked.value)
     assert not settings.marts_dir.joinpath("i3_individuals.parquet").exists()
 
 

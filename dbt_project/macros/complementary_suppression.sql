@@ -16,7 +16,10 @@
     relation over rows hides a row's first `sums` column's flag; a relation over columns of one
     row (`total_column` with `part_columns`) hides the part columns' flags. The relations run
     in the declared order, twice, so that a part hidden by a later relation is covered by an
-    earlier one too (hiding more parts never undoes a relation that holds). -#}
+    earlier one too (hiding more parts never undoes a relation that holds). A relation with
+    `hidden_totals_pooled_by` is followed by one more step: the parts of its groups whose total
+    is hidden, pooled (_complementary_pool). The publication's check solves every relation
+    together (hansyn/publishing/relations.py) and blocks what this still leaves determined. -#}
 
 {#- The relations declared in the mart's YAML. A unit test renders the model without it: it
     overrides this macro with the same relations (`overrides: macros:`, a YAML alias). -#}
@@ -50,6 +53,11 @@
                 {{ _complementary_rows(previous.name, this, columns, relation) }},
             {%- endif %}
             {% set previous.name = this -%}
+            {%- if relation.get('hidden_totals_pooled_by') -%}
+                {%- set this = cells ~ '__privacy_' ~ previous.step ~ '_pooled' -%}
+                {{ _complementary_pool(previous.name, this, columns, relation) }},
+                {% set previous.name = this -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endfor %}
 {{ into }} as (
@@ -123,6 +131,68 @@
         ) as flagged
     ) as ranked
 )
+{%- endmacro %}
+
+{#- The groups of a relation whose totals are hidden, pooled (`hidden_totals_pooled_by`): when
+    those totals are themselves the parts of a relation with a published total (a year's
+    stadsområden and the total the distribution key reveals), their hidden parts are tied
+    together: the published total minus everything shown is their sum, so together they must
+    hold like the parts of one relation (at least two, summing to more than their number), or
+    each is 1 and every hidden total with them is given back (issue 24, class 11). The smallest
+    shown non-zero parts under a hidden total are hidden until they do. -#}
+{% macro _complementary_pool(source, name, columns, relation) -%}
+    {%- set by = relation['partition_by'] -%}
+    {%- set pool = relation['hidden_totals_pooled_by'] -%}
+    {%- set value = relation['sums'][0] -%}
+    {%- set flag = value ~ '_hidden' -%}
+    {%- set ties = relation.get('tie_break') or [] -%}
+    {%- set window = 'partition by ' ~ pool | join(', ') ~ ', in_pool' -%}
+    {%- set ranked = window ~ ', is_candidate order by ' ~ ([value] + ties) | join(', ') -%}
+{{ name }} as (
+    select
+        {%- for column in columns %}
+        {% if column == flag -%}
+        {{ flag }} or coalesce(
+            is_candidate
+            and not {{ _relation_holds('hidden_before', ['hidden_sum_0'], 'false') }}
+            and not {{ _relation_holds(
+                'hidden_before + candidate_rank - 1',
+                ['(hidden_sum_0 + coalesce(candidate_sum_before_0, 0))'], 'false') }},
+            false
+        ) as {{ flag }}
+        {%- else -%}
+        {{ column }}
+        {%- endif -%}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            sum(case when {{ flag }} then 1 else 0 end) over ({{ window }}) as hidden_before,
+            sum(case when {{ flag }} then {{ value }} else 0 end) over ({{ window }})
+                as hidden_sum_0,
+            sum({{ value }}) over ({{ ranked }} rows between unbounded preceding and 1 preceding)
+                as candidate_sum_before_0,
+            row_number() over ({{ ranked }}) as candidate_rank
+        from (
+            select
+                c.*,
+                coalesce(t.{{ by[0] }} is not null and t.{{ relation['total_column'] }} is null, false)
+                    as in_pool,
+                coalesce(t.{{ by[0] }} is not null and t.{{ relation['total_column'] }} is null, false)
+                and not c.{{ flag }} and c.{{ value }} > 0 as is_candidate
+            from {{ source }} as c
+            left join {{ ref(relation['total_model']) }} as t
+                on {% for column in by %}c.{{ column }} = t.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+        ) as pooled
+    ) as ranked
+)
+{%- endmacro %}
+
+{#- Whether the small mellanområden under a year's hidden stadsområden protect each other
+    (geographic_distribution): none, or at least two summing to more than their number, or a
+    larger one among them the pooled relation can hide. -#}
+{% macro _pool_holds(parts, total, has_part_to_hide) -%}
+    ({{ has_part_to_hide }} or {{ parts }} = 0 or ({{ parts }} >= 2 and {{ total }} > {{ parts }}))
 {%- endmacro %}
 
 {% macro _hidden_sums(sums, with_candidates=true) -%}

@@ -115,9 +115,13 @@ class Finding:
     kind: str  # personnummer | pseudonym | small_count | not_suppressed | forbidden_column |
     # unreadable
     detail: str
+    # recoverable: the value the relations pin a hidden count to (shown to whoever runs the
+    # check, never in `reason`, which alerts and run logs carry).
+    pinned_to: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file} {self.where}: {self.kind}: {self.detail}"
+        text = f"{self.file} {self.where}: {self.kind}: {self.detail}"
+        return text if self.pinned_to is None else f"{text}: it is {self.pinned_to}"
 
     @property
     def reason(self) -> str:
@@ -518,39 +522,48 @@ def _revealed_total(rows: list[dict], expressions: list[str]) -> float | None:
     return None
 
 
+def _pinned(equations: list[Equation], values: dict[Cell, float | None]) -> list:
+    """The published cells' hidden values that the equations solved together determine
+    (hansyn.publishing.relations.Pinned), the totals no column reveals left out."""
+    # Imported here: the relations part of this module is the only user of the solver.
+    from .relations import pinned_cells
+
+    # A total no column reveals is the sum of its parts: it may be 0 (it is never published).
+    lower = {cell: 0.0 for cell in values if cell[0] == "revealed"}
+    return [p for p in pinned_cells(equations, values, lower) if p.cell[0] != "revealed"]
+
+
 def solve_relations(
     equations: list[Equation], values: dict[Cell, float | None]
 ) -> list[tuple[Equation, Cell, str]]:
-    """What someone with the published files works out: an equation with one unknown gives it;
-    hidden parts that sum to their number are each 1 (0 is always published). Found values
-    are used again in the other equations until nothing more follows."""
-    known = {cell: v for cell, v in values.items() if v is not None}
-    found: list[tuple[Equation, Cell, str]] = []
-    changed = True
-    while changed:
-        changed = False
-        for eq in equations:
-            unknown_parts = [c for c in eq.parts if c not in known]
-            total = known.get(eq.total)
-            if total is None and not unknown_parts:
-                known[eq.total] = sum(known[c] for c in eq.parts)
-                if eq.total[0] != "revealed":
-                    found.append((eq, eq.total, "the hidden total is the sum of its shown parts"))
-                changed = True
-            elif total is not None and unknown_parts:
-                rest = total - sum(known[c] for c in eq.parts if c in known)
-                if len(unknown_parts) == 1:
-                    reason = "the only hidden part: the total minus the shown parts"
-                elif rest <= len(unknown_parts):
-                    reason = "the hidden parts sum to their number: each is 1"
-                else:
-                    continue
-                share = rest if len(unknown_parts) == 1 else 1.0
-                for cell in unknown_parts:
-                    known[cell] = share
-                    found.append((eq, cell, reason))
-                changed = True
+    """What someone with the published files works out: the hidden cells the equations, solved
+    together, allow only one value; each with an equation it is in (one with a shown non-zero
+    part first: hiding that part is what can free it) and why."""
+    found = []
+    for pinned in _pinned(equations, values):
+        holding = [eq for eq in equations if pinned.cell in (eq.total, *eq.parts)]
+        holding.sort(key=lambda eq: not any(values.get(c) for c in eq.parts))
+        reason = f"it follows from the relations {', '.join(pinned.relations)} solved together"
+        found.append((holding[0], pinned.cell, reason))
     return found
+
+
+def _key_columns(declared: dict[str, dict]) -> dict[str, list[str]]:
+    """The columns that name a row of each table in the relations (partition, part, tie-break)."""
+    keys: dict[str, list[str]] = {}
+    for table, privacy in declared.items():
+        for relation in privacy.get("relations") or []:
+            named = [
+                *(relation.get("partition_by") or []),
+                *([relation["part_column"]] if relation.get("part_column") else []),
+                *(relation.get("tie_break") or []),
+            ]
+            keys[table] = list(dict.fromkeys([*keys.get(table, []), *named]))
+            if relation.get("total_model"):
+                total = relation["total_model"]
+                by = relation.get("partition_by") or []
+                keys[total] = list(dict.fromkeys([*keys.get(total, []), *by]))
+    return keys
 
 
 def scan_relations(
@@ -560,18 +573,24 @@ def scan_relations(
     declared: dict[str, dict] | None = None,
 ) -> list[Finding]:
     """The declared relations over the published tables (`relations`: table → SQL relation),
-    solved for their hidden values: every one that follows is a finding (where, never what)."""
+    solved together (hansyn.publishing.relations): every hidden value that follows is a finding
+    naming the table, the row's keys, the value it is pinned to and the relations used."""
     declared = declared_privacy() if declared is None else declared
     tables = {t: _rows(con, r) for t, r in relations.items()}
     equations, values = relation_equations(tables, declared)
+    keys = _key_columns(declared)
     findings = []
-    for eq, cell, reason in solve_relations(equations, values):
+    for pinned in _pinned(equations, values):
+        table, row, column = pinned.cell
+        named = ", ".join(f"{k}={tables[table][row].get(k)}" for k in keys.get(table, []))
         findings.append(
             Finding(
                 file,
-                f"{cell[0]}.{cell[2]}",
+                f"{table}.{column}",
                 "recoverable",
-                f"relation {eq.relation} ({eq.group}): {reason}",
+                f"hidden {column} ({named}) follows from the relations "
+                f"{', '.join(pinned.relations)} solved together",
+                pinned_to=pinned.value,
             )
         )
     return findings

@@ -51,6 +51,88 @@ cells as (
     into='protected'
 ) }},
 
+-- The mellanområden of the hidden stadsområden are tied together: the revealed total minus the
+-- shown stadsområden is their sum. geographic_distribution_mellanomrade hides their shown ones
+-- until they protect each other (relation mellanomraden_sum_to_their_stadsomrade,
+-- hidden_totals_pooled_by), but a stadsområde whose non-zero mellanområden are all 1–4 has
+-- none to hide. When every hidden stadsområde of a year is such, and their mellanområden are
+-- one or each 1 (issue 24, class 11: 14 − 6 = 8 over eight hidden), the smallest shown
+-- stadsområden are hidden too until one of them has a mellanområde to hide (5 or more) or
+-- theirs together sum to more than their number.
+mellanomrade_of as (
+    select distinct
+        mellanomrade,
+        stadsomrade
+    from {{ ref('geography') }}
+),
+
+mellanomraden as (
+    select
+        d.year,
+        g.stadsomrade,
+        count(*) filter (where d.placed_count between 1 and 4) as small_parts,
+        coalesce(sum(d.placed_count) filter (where d.placed_count between 1 and 4), 0)
+            as small_sum,
+        coalesce(bool_or(d.placed_count >= 5), false) as has_part_to_hide
+    from {{ ref('int_geographic_distribution_computed') }} as d
+    inner join mellanomrade_of as g on d.area = g.mellanomrade
+    where d.area_level = 'mellanomrade'
+    group by d.year, g.stadsomrade
+),
+
+pool as (
+    select
+        protected.*,
+        coalesce(mellanomraden.small_parts, 0) as small_parts,
+        coalesce(mellanomraden.small_sum, 0) as small_sum,
+        coalesce(mellanomraden.has_part_to_hide, false) as has_part_to_hide,
+        (
+            not protected.placed_individuals_hidden
+            and protected.placed_individuals > 0
+        ) as is_candidate
+    from protected
+    left join mellanomraden
+        on
+            protected.year = mellanomraden.year
+            and protected.stadsomrade = mellanomraden.stadsomrade
+),
+
+pool_ranked as (
+    select
+        *,
+        bool_or(placed_individuals_hidden) over (partition by year) as any_hidden,
+        sum(case when placed_individuals_hidden then small_parts else 0 end)
+            over (partition by year) as pool_parts,
+        sum(case when placed_individuals_hidden then small_sum else 0 end)
+            over (partition by year) as pool_sum,
+        bool_or(placed_individuals_hidden and has_part_to_hide) over (partition by year)
+            as pool_has_part_to_hide,
+        coalesce(sum(small_parts) over candidates_before, 0) as candidate_parts_before,
+        coalesce(sum(small_sum) over candidates_before, 0) as candidate_sum_before,
+        coalesce(bool_or(has_part_to_hide) over candidates_before, false)
+            as candidate_part_to_hide_before
+    from pool
+    window candidates_before as (
+        partition by year, is_candidate order by placed_individuals, stadsomrade
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+pooled as (
+    select
+        *,
+        placed_individuals_hidden or (
+            is_candidate
+            and any_hidden
+            and not {{ _pool_holds('pool_parts', 'pool_sum', 'pool_has_part_to_hide') }}
+            and not {{ _pool_holds(
+                'pool_parts + candidate_parts_before',
+                'pool_sum + candidate_sum_before',
+                'pool_has_part_to_hide or candidate_part_to_hide_before') }}
+        ) as placed_hidden
+    from pool_ranked
+),
+
 -- A hidden count hides the deviation and share that would give it back.
 final as (
     select
@@ -60,12 +142,11 @@ final as (
         key_year,
         distribution_key,
         key_complete,
-        case when placed_individuals_hidden then null else placed_individuals end
-            as placed_individuals,
+        case when placed_hidden then null else placed_individuals end as placed_individuals,
         expected_individuals,
-        case when placed_individuals_hidden then null else deviation end as deviation,
-        case when placed_individuals_hidden then null else placement_share end as placement_share
-    from protected
+        case when placed_hidden then null else deviation end as deviation,
+        case when placed_hidden then null else placement_share end as placement_share
+    from pooled
 )
 
 select
