@@ -40,6 +40,10 @@ class RefreshSummary:
     alert: str | None = None  # the subject of the alert sent to the project office
     # Nothing new since this publication (its time): dbt and publishing had nothing to do.
     nothing_new_since: str | None = None
+    # What was wrong with the last publication, made whole tonight (a file deleted or changed
+    # since), and what a killed publication had left (removed).
+    repaired: list[str] = field(default_factory=list)
+    cleaned_up: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -54,6 +58,8 @@ class RefreshSummary:
             "wall_seconds": self.wall_seconds,
             "alert": self.alert,
             "nothing_new_since": self.nothing_new_since,
+            "repaired": self.repaired,
+            "cleaned_up": self.cleaned_up,
         }
 
     def render(self) -> str:
@@ -83,6 +89,10 @@ class RefreshSummary:
                 lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
         for failure in self.failures:
             lines.append(f"  FAILED {failure}")
+        for what in self.cleaned_up:
+            lines.append(f"  REMOVED {what}")
+        for what in self.repaired:
+            lines.append(f"  REPAIRED the last publication: {what}")
         if self.nothing_new_since:
             lines.append(
                 f"  nothing new since {self.nothing_new_since} (the last publication): "
@@ -170,6 +180,9 @@ def run_refresh() -> RefreshSummary:
     for mat in result.asset_materializations_for_node("published_marts"):
         summary.published = True
         summary.tables = mat.metadata["tables"].value
+        for name in ("repaired", "cleaned_up"):
+            if name in mat.metadata:
+                setattr(summary, name, list(mat.metadata[name].value))
     if settings.warehouse.exists():
         with warehouse(settings, read_only=True) as con:
             last = (

@@ -12,6 +12,7 @@ from hansyn.alerts.messages import (
     Alert,
     FailedCheck,
     FailedStep,
+    Problem,
     build_alert,
     cause_in_words,
     run_loads,
@@ -31,6 +32,24 @@ STARTED_BY_TAG = "hansyn/started_by"
 def _meta_value(metadata: dict, name: str):
     value = metadata.get(name)
     return getattr(value, "value", value)
+
+
+def publication_problems(instance, run_id: str) -> list[Problem]:
+    """What the run's publication repaired or removed (a damaged or half-written earlier one),
+    from the publish asset's metadata."""
+    problems = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.dagster_event.event_specific_data.materialization
+        if materialization.asset_key != dg.AssetKey(PUBLISH_ASSET):
+            continue
+        metadata = dict(materialization.metadata or {})
+        for what in _meta_value(metadata, "cleaned_up") or []:
+            problems.append(Problem("publication_repaired", None, None, f"removed {what}"))
+        for what in _meta_value(metadata, "repaired") or []:
+            problems.append(
+                Problem("publication_repaired", None, None, f"repaired the publication: {what}")
+            )
+    return problems
 
 
 def run_findings(instance, run_id: str) -> tuple[list[FailedCheck], list[FailedStep], bool]:
@@ -116,6 +135,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
             started_by=started_by(dict(run.tags)) if run else None,
             marts_dir=str(settings.marts_dir),
             missing_reports=missing_reports,
+            publication=publication_problems(instance, run_id),
         )
         if alert is None:
             log.info("run %s: nothing to report, no alert", run_id)
