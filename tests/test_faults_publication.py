@@ -260,3 +260,40 @@ def test_a_night_with_nothing_new_is_not_taken_for_current_when_the_publication_
         assert night.nothing_new_since(con, settings) is None
     finally:
         con.close()
+
+
+@pytest.mark.slow
+def test_a_night_after_a_published_file_was_deleted_republishes_and_says_so(
+    hansyn_env, monkeypatch
+):
+    """The whole night, as the office sees it: the sample city published, then a Parquet file
+    deleted and a CSV truncated by someone between nights, nothing delivered. The night does
+    not say "nothing new … are current": it publishes again and names the two files in its
+    summary and its alert, and the files are whole."""
+    from hansyn.sampledata import generate
+    from orchestration import refresh, run_alerts
+
+    CSV = "i1_procurement_share.csv"
+    sent = []
+    monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings: sent.append(alert))
+    generate(hansyn_env / "raw", seed=2026, scale=0.3)
+    first = refresh.run_refresh()
+    assert first.published and not first.repaired, first.render()
+    marts = load_settings().marts_dir
+    whole = {name: (marts / name).read_bytes() for name in ("bruttolista.parquet", CSV)}
+    (marts / "bruttolista.parquet").unlink()
+    os.truncate(marts / CSV, 3)
+    sent.clear()
+
+    second = refresh.run_refresh()
+    assert second.success and second.published and second.nothing_new_since is None
+    assert second.repaired == [
+        "bruttolista.parquet was missing",
+        f"i1_procurement_share.csv had 3 bytes instead of the {len(whole[CSV])} published",
+    ], second.render()
+    assert "REPAIRED the last publication: bruttolista.parquet was missing" in second.render()
+    (alert,) = sent
+    assert "the last publication repaired" in alert.subject, alert.subject
+    assert "repaired the publication: bruttolista.parquet was missing" in alert.text
+    assert {name: (marts / name).read_bytes() for name in whole} == whole
+    assert versions.damage(marts) == []
