@@ -14,6 +14,7 @@ from hansyn.alerts.messages import cause_in_words
 from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
 from hansyn.night import nothing_new_since
+from hansyn.publishing.versions import current_version, damage
 from hansyn.sources.personnummer import published_text
 from hansyn.warehouse import warehouse
 
@@ -44,6 +45,8 @@ class RefreshSummary:
     # since), and what a killed publication had left (removed).
     repaired: list[str] = field(default_factory=list)
     cleaned_up: list[str] = field(default_factory=list)
+    # Not published, and the published files are not what was published: not repaired.
+    damaged: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -60,6 +63,7 @@ class RefreshSummary:
             "nothing_new_since": self.nothing_new_since,
             "repaired": self.repaired,
             "cleaned_up": self.cleaned_up,
+            "damaged": self.damaged,
         }
 
     def render(self) -> str:
@@ -102,6 +106,11 @@ class RefreshSummary:
         elif self.published:
             lines.append(f"  published {len(self.tables)} tables to {self.marts_dir}:")
             lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
+        elif self.damaged:
+            lines.append(
+                f"  NOT PUBLISHED, and the published files in {self.marts_dir} are damaged: "
+                + "; ".join(self.damaged)
+            )
         else:
             lines.append(f"  NOT PUBLISHED: the last good marts in {self.marts_dir} are unchanged.")
         if self.alert:
@@ -183,6 +192,8 @@ def run_refresh() -> RefreshSummary:
         for name in ("repaired", "cleaned_up"):
             if name in mat.metadata:
                 setattr(summary, name, list(mat.metadata[name].value))
+    if not summary.published and current_version(settings.marts_dir):
+        summary.damaged = damage(settings.marts_dir)
     if settings.warehouse.exists():
         with warehouse(settings, read_only=True) as con:
             last = (

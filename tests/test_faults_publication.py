@@ -297,3 +297,41 @@ def test_a_night_after_a_published_file_was_deleted_republishes_and_says_so(
     assert "repaired the publication: bruttolista.parquet was missing" in alert.text
     assert {name: (marts / name).read_bytes() for name in whole} == whole
     assert versions.damage(marts) == []
+
+
+def test_a_damaged_publication_the_warehouse_cannot_rebuild_fails_and_says_so(hansyn_env):
+    """The night cannot publish again (here a table is gone from the warehouse): the publication
+    fails, the damaged files stay as they are (nothing half-written beside them), and the alert
+    names the damage instead of calling the files "unchanged, byte for byte"."""
+    from hansyn.alerts.messages import FailedStep, build_alert
+    from hansyn.config import AlertSettings
+    from orchestration.run_alerts import publication_problems
+
+    settings = load_settings()
+    marts = settings.marts_dir
+    _warehouse(night=1)
+    publish(settings, TABLES)
+    (marts / "t5.parquet").unlink()
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("drop table marts.t5")
+    con.close()
+    with pytest.raises(duckdb.CatalogException, match="t5"):
+        publish(settings, TABLES)
+    assert versions.leftovers(marts) == []
+    assert versions.damage(marts) == ["t5.parquet was missing"]
+
+    class NoRun:  # the Dagster run published nothing
+        def all_logs(self, run_id, of_type):
+            return []
+
+    problems = publication_problems(NoRun(), "run-2", settings)
+    alert = build_alert(
+        "run-2", [], [], [FailedStep("published_marts", "t5 does not exist")],
+        AlertSettings(recipients=("kontoret@example.se",)), published=False,
+        marts_dir=str(marts), publication=problems,
+    )  # fmt: skip
+    assert alert.subject.startswith("hansyn: NOT PUBLISHED – 1 step failed, the published files")
+    assert "the published files are damaged and were not republished: t5.parquet was missing" in (
+        alert.text
+    )
+    assert "byte for byte" not in alert.text

@@ -106,7 +106,7 @@ def cause_in_words(errors: list[tuple[str, str]]) -> str:
 @dataclass
 class Problem:
     kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed |
-    # report_missing | publication_repaired
+    # report_missing | publication_repaired | publication_damaged
     source: str | None
     file_name: str | None
     what: str
@@ -264,8 +264,17 @@ def build_alert(
         parts.append(_plural(counts["report_missing"], "supplier report") + " missing")
     if counts.get("publication_repaired"):
         parts.append("the last publication repaired")
+    if counts.get("publication_damaged"):
+        parts.append("the published files are damaged")
     blocked = any(p.blocking for p in problems)
-    if published is False or (published is None and blocked):
+    if counts.get("publication_damaged"):
+        headline = "NOT PUBLISHED"
+        outcome = (
+            "Nothing was published, and the published files"
+            + (f" in {marts_dir}" if marts_dir else "")
+            + " are not what was published (below): the night could not publish them again."
+        )
+    elif published is False or (published is None and blocked):
         headline = "NOT PUBLISHED"
         outcome = (
             "Nothing new was published: the last good published files"
