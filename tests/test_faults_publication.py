@@ -226,6 +226,11 @@ def test_a_plain_marts_folder_from_before_versions_is_moved_among_them(hansyn_en
         if p.is_dir() and p != versions.current_version(marts)
     ]  # fmt: skip
     assert (previous / "old.csv").read_text() == "night\n0\n"
+    # The moved folder is a version like the others, not a leftover: the next publication
+    # removes it as older than the previous one, silently.
+    _warehouse(night=2)
+    assert publish(settings, TABLES).cleaned == []
+    assert not previous.exists() and _nights_seen(marts) == {2}
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,9 @@ def switch(marts: Path, version: Path) -> None:
     os.symlink(os.path.relpath(version, marts.parent), temp)
     if marts.is_dir() and not marts.is_symlink():
         write_manifest(marts, run_id="before versions")
-        previous = version.parent / f"{dt.datetime.now():%Y%m%dT%H%M%S}-before-versions"
+        # Named to sort before every version: a version newer than the current one is a
+        # leftover (`leftovers`).
+        previous = version.parent / "00000000T000000-before-versions"
         os.rename(marts, previous)
     os.replace(temp, marts)
     _fsync(marts.parent)
