@@ -30,6 +30,16 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _link_path(name: str, default: Path) -> Path:
+    """A path that may be a symbolic link to keep as such (the marts folder points at its
+    current version: resolved, it would name one version for good)."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return path.parent.resolve() / path.name
+
+
 def seeds_dir() -> Path:
     """Where the loaders and suites read the reference lists: the dbt seeds, or a copy named
     by HANSYN_SEEDS_DIR (tests try an edited list there; dbt reads its own seed-paths)."""
@@ -91,7 +101,7 @@ def load_settings() -> Settings:
     key = os.environ.get("HANSYN_PSEUDONYM_KEY", "")
     is_dev = key == ""
     recipients = _list("HANSYN_ALERT_TO")
-    marts_dir = _path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
+    marts_dir = _link_path("HANSYN_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
     return Settings(
         raw_dir=_path("HANSYN_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
         marts_dir=marts_dir,

@@ -8,7 +8,7 @@ the versions of the engines (dbt, DuckDB, Great Expectations, pandas) and the ac
 row-count drops (they change what a check means). When the fingerprint after the night's
 ingestion is the one of the last publication, and nothing rebuilt the warehouse's marts since,
 dbt and publishing have nothing to do: the published files are current (they must all be in
-the marts folder).
+the marts folder, as the publication's manifest says).
 
 One source changed rebuilds everything: dbt's selection by source would rebuild less, but the
 publish asset runs only when every published model was materialized in the run, the load-log
@@ -20,12 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .config import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, Settings, seeds_dir
+from .publishing.versions import damage, leftovers
+
+log = logging.getLogger("hansyn.night")
 
 BUILDING = "building"  # dbt started rebuilding the warehouse's marts in this run
 PUBLISHED = "published"  # and they were published
@@ -116,8 +120,9 @@ def record_published(con, settings: Settings, run_id: str, tables: dict[str, int
 
 def nothing_new_since(con, settings: Settings) -> Publication | None:
     """The last publication when nothing it was made from has changed since, the warehouse's
-    marts were not rebuilt after it and its files are in the marts folder; else None (and
-    always None with HANSYN_REBUILD set)."""
+    marts were not rebuilt after it and its files are in the marts folder as its manifest
+    says, nothing left by a killed publication beside them; else None (and always None with
+    HANSYN_REBUILD set)."""
     if settings.rebuild:
         return None
     known = con.execute(
@@ -133,8 +138,12 @@ def nothing_new_since(con, settings: Settings) -> Publication | None:
     if last is None or last[2] != PUBLISHED:
         return None
     tables = json.loads(last[4] or "{}")
-    expected = ["indikatorer.duckdb", *(f"{t}.parquet" for t in tables)]
-    if not all((settings.marts_dir / name).is_file() for name in expected):
+    # The published files are checked against their manifest every night: one deleted or
+    # changed since, or what a killed publication left, and the night publishes again (the
+    # publication names what it repaired or removed).
+    damaged = damage(settings.marts_dir) + [str(p) for p in leftovers(settings.marts_dir)]
+    if damaged:
+        log.warning("the publication must be made again: %s", "; ".join(damaged))
         return None
     if last[3] != inputs_fingerprint(con, settings):
         return None

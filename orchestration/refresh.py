@@ -14,6 +14,7 @@ from hansyn.alerts.messages import cause_in_words
 from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
 from hansyn.night import nothing_new_since
+from hansyn.publishing.versions import current_version, damage
 from hansyn.sources.personnummer import published_text
 from hansyn.warehouse import warehouse
 
@@ -40,6 +41,12 @@ class RefreshSummary:
     alert: str | None = None  # the subject of the alert sent to the project office
     # Nothing new since this publication (its time): dbt and publishing had nothing to do.
     nothing_new_since: str | None = None
+    # What was wrong with the last publication, made whole tonight (a file deleted or changed
+    # since), and what a killed publication had left (removed).
+    repaired: list[str] = field(default_factory=list)
+    cleaned_up: list[str] = field(default_factory=list)
+    # Not published, and the published files are not what was published: not repaired.
+    damaged: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -54,6 +61,9 @@ class RefreshSummary:
             "wall_seconds": self.wall_seconds,
             "alert": self.alert,
             "nothing_new_since": self.nothing_new_since,
+            "repaired": self.repaired,
+            "cleaned_up": self.cleaned_up,
+            "damaged": self.damaged,
         }
 
     def render(self) -> str:
@@ -83,6 +93,10 @@ class RefreshSummary:
                 lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
         for failure in self.failures:
             lines.append(f"  FAILED {failure}")
+        for what in self.cleaned_up:
+            lines.append(f"  REMOVED {what}")
+        for what in self.repaired:
+            lines.append(f"  REPAIRED the last publication: {what}")
         if self.nothing_new_since:
             lines.append(
                 f"  nothing new since {self.nothing_new_since} (the last publication): "
@@ -92,6 +106,11 @@ class RefreshSummary:
         elif self.published:
             lines.append(f"  published {len(self.tables)} tables to {self.marts_dir}:")
             lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
+        elif self.damaged:
+            lines.append(
+                f"  NOT PUBLISHED, and the published files in {self.marts_dir} are damaged: "
+                + "; ".join(self.damaged)
+            )
         else:
             lines.append(f"  NOT PUBLISHED: the last good marts in {self.marts_dir} are unchanged.")
         if self.alert:
@@ -170,6 +189,11 @@ def run_refresh() -> RefreshSummary:
     for mat in result.asset_materializations_for_node("published_marts"):
         summary.published = True
         summary.tables = mat.metadata["tables"].value
+        for name in ("repaired", "cleaned_up"):
+            if name in mat.metadata:
+                setattr(summary, name, list(mat.metadata[name].value))
+    if not summary.published and current_version(settings.marts_dir):
+        summary.damaged = damage(settings.marts_dir)
     if settings.warehouse.exists():
         with warehouse(settings, read_only=True) as con:
             last = (

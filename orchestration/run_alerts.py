@@ -12,12 +12,14 @@ from hansyn.alerts.messages import (
     Alert,
     FailedCheck,
     FailedStep,
+    Problem,
     build_alert,
     cause_in_words,
     run_loads,
 )
 from hansyn.alerts.missing_reports import reminder_problems
 from hansyn.config import Settings, load_settings
+from hansyn.publishing.versions import current_version, damage
 
 log = logging.getLogger("hansyn.alerts")
 
@@ -31,6 +33,34 @@ STARTED_BY_TAG = "hansyn/started_by"
 def _meta_value(metadata: dict, name: str):
     value = metadata.get(name)
     return getattr(value, "value", value)
+
+
+def publication_problems(instance, run_id: str, settings: Settings) -> list[Problem]:
+    """What the run's publication repaired or removed (a damaged or half-written earlier one),
+    from the publish asset's metadata; or, when it published nothing, what is still wrong with
+    the published files (the night could not make them whole)."""
+    problems = []
+    if not published_in_run(instance, run_id) and current_version(settings.marts_dir):
+        for what in damage(settings.marts_dir):
+            problems.append(
+                Problem(
+                    "publication_damaged", None, None,
+                    f"the published files are damaged and were not republished: {what}",
+                    blocking=True,
+                )
+            )  # fmt: skip
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.dagster_event.event_specific_data.materialization
+        if materialization.asset_key != dg.AssetKey(PUBLISH_ASSET):
+            continue
+        metadata = dict(materialization.metadata or {})
+        for what in _meta_value(metadata, "cleaned_up") or []:
+            problems.append(Problem("publication_repaired", None, None, f"removed {what}"))
+        for what in _meta_value(metadata, "repaired") or []:
+            problems.append(
+                Problem("publication_repaired", None, None, f"repaired the publication: {what}")
+            )
+    return problems
 
 
 def run_findings(instance, run_id: str) -> tuple[list[FailedCheck], list[FailedStep], bool]:
@@ -64,11 +94,14 @@ def run_findings(instance, run_id: str) -> tuple[list[FailedCheck], list[FailedS
         if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
             continue
         steps.append(FailedStep(entry.dagster_event.step_key, cause_in_words(error_chain(error))))
-    published = any(
+    return checks, steps, published_in_run(instance, run_id)
+
+
+def published_in_run(instance, run_id: str) -> bool:
+    return any(
         entry.dagster_event.asset_key == dg.AssetKey(PUBLISH_ASSET)
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
     )
-    return checks, steps, published
 
 
 def error_chain(error) -> list[tuple[str, str]]:
@@ -116,6 +149,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
             started_by=started_by(dict(run.tags)) if run else None,
             marts_dir=str(settings.marts_dir),
             missing_reports=missing_reports,
+            publication=publication_problems(instance, run_id, settings),
         )
         if alert is None:
             log.info("run %s: nothing to report, no alert", run_id)

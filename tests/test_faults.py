@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from hansyn.config import load_settings
+from hansyn.publishing import versions
 from tests.conftest import published
 
 pytestmark = pytest.mark.slow
@@ -268,19 +269,20 @@ def _mount(*args: str) -> bool:
 
 @pytest.fixture
 def read_only_marts(city):
-    """The marts folder read-only: by mode for a user, by a read-only bind mount for root (whom
-    modes do not stop)."""
+    """The folder publications are written to (beside the marts link: its versions) read-only:
+    by mode for a user, by a read-only bind mount for root (whom modes do not stop)."""
+    folder = versions.versions_dir(city.marts)
     if os.geteuid() != 0:
-        city.marts.chmod(0o555)
+        folder.chmod(0o555)
         yield
-        city.marts.chmod(0o755)
+        folder.chmod(0o755)
         return
-    marts = str(city.marts)
-    if not (_mount("--bind", marts, marts) and _mount("-o", "remount,bind,ro", marts)):
-        subprocess.run(["umount", marts], capture_output=True)
+    where = str(folder)
+    if not (_mount("--bind", where, where) and _mount("-o", "remount,bind,ro", where)):
+        subprocess.run(["umount", where], capture_output=True)
         pytest.skip("root, and no read-only bind mount possible here")
     yield
-    subprocess.run(["umount", marts], check=True)
+    subprocess.run(["umount", where], check=True)
 
 
 def test_a_read_only_marts_folder_keeps_the_publication_and_says_why(
@@ -306,24 +308,23 @@ def test_an_identical_night_touches_no_published_file(city):
 
 @pytest.fixture
 def full_marts_disk(city):
-    """The marts folder on a file system with room for the publication it holds and little
-    more: publishing tonight's copy beside it fills the disk."""
+    """The marts' versions on a file system with room for the publication they hold and little
+    more: publishing tonight's version beside it fills the disk."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
-    size = sum(p.stat().st_size for p in city.marts.rglob("*") if p.is_file())
-    saved = city.root / "marts.saved"
-    city.marts.rename(saved)
-    city.marts.mkdir()
-    if not _mount(
-        "-t", "tmpfs", "-o", f"size={size + size // 5 + 65536}", "tmpfs", str(city.marts)
-    ):
+    folder = versions.versions_dir(city.marts)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    saved = city.root / "versions.saved"
+    folder.rename(saved)
+    folder.mkdir()
+    if not _mount("-t", "tmpfs", "-o", f"size={size + size // 5 + 65536}", "tmpfs", str(folder)):
         pytest.skip("no tmpfs mount possible here")
     try:
-        shutil.copytree(saved, city.marts, dirs_exist_ok=True)
+        shutil.copytree(saved, folder, dirs_exist_ok=True)
         assert _digest(city.marts) == city.published
         yield
     finally:
-        subprocess.run(["umount", str(city.marts)], check=True)
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 def test_a_full_disk_keeps_the_last_publication_and_says_why(city, full_marts_disk, monkeypatch):
@@ -333,7 +334,7 @@ def test_a_full_disk_keeps_the_last_publication_and_says_why(city, full_marts_di
     assert _digest(city.marts) == city.published, "the last publication changed"
     assert "NOT PUBLISHED" in alert.subject
     assert "the disk is full" in alert.text and "published_marts" in alert.text, alert.text
-    assert not list(city.marts.glob(".publishing-*")), "a half-written copy was left behind"
+    assert versions.leftovers(city.marts) == [], "a half-written copy was left behind"
     _nothing_lost(city, summary.run_id)
 
 
@@ -430,7 +431,7 @@ def test_two_runs_at_once_publish_one_consistent_copy(city, monkeypatch):
         after = published(city.root, f"select * from {table} order by all")
         assert after == values[table], table
     assert _digest(city.marts) == city.published
-    assert not list(city.marts.glob(".publishing-*"))
+    assert versions.leftovers(city.marts) == []
     if not summary.published:
         # This run lost the race for the warehouse and says so; the other published.
         assert alert is not None and "locked by another process" in alert.text, alert.text

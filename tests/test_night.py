@@ -11,6 +11,7 @@ import pytest
 
 from hansyn import night
 from hansyn.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR, load_settings
+from hansyn.publishing import versions
 from hansyn.warehouse import create_audit_tables
 
 
@@ -103,10 +104,11 @@ def test_nothing_new_only_after_a_publication_of_the_same_inputs(
     assert night.nothing_new_since(con, settings) is None  # built, not published
     night.record_published(con, settings, "run-1", {"bruttolista": 3})
     assert night.nothing_new_since(con, settings) is None  # its files are not in the folder
-    marts = hansyn_env / "marts"
-    marts.mkdir()
-    (marts / "indikatorer.duckdb").write_bytes(b"x")
-    (marts / "bruttolista.parquet").write_bytes(b"x")
+    version = versions.new_version(hansyn_env / "marts")  # as publish() writes a version
+    (version / "indikatorer.duckdb").write_bytes(b"x")
+    (version / "bruttolista.parquet").write_bytes(b"x")
+    versions.write_manifest(version, "run-1")
+    versions.switch(hansyn_env / "marts", version)
     last = night.nothing_new_since(con, settings)
     assert last is not None and last.run_id == "run-1" and last.tables == {"bruttolista": 3}
     # A night that started rebuilding (and failed) leaves the marts it built unpublished.

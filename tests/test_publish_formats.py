@@ -1,11 +1,13 @@
-"""publish(): the CSV for Excel in Swedish settings, byte for byte, written in the same atomic
-publish as the Parquet files and indikatorer.duckdb (no dbt: a hand-made warehouse)."""
+"""publish(): the CSV for Excel in Swedish settings, byte for byte, written in the same
+version of the marts folder as the Parquet files and indikatorer.duckdb (no dbt: a hand-made
+warehouse)."""
 
 from __future__ import annotations
 
 import duckdb
 
 from hansyn.config import load_settings
+from hansyn.publishing import versions
 from hansyn.publishing.swap import CSV_BOM, PUBLISHED_STORAGE_VERSION, csv_select, publish
 
 
@@ -53,10 +55,12 @@ def test_one_publish_writes_every_format_and_leaves_nothing_behind(hansyn_env):
     publish(settings, ["sample"])
     marts = settings.marts_dir
     assert sorted(p.name for p in marts.iterdir()) == [
+        ".publication.json",  # the manifest of what was published
         "indikatorer.duckdb",
         "sample.csv",
         "sample.parquet",
-    ]  # no staging folder left
+    ]
+    assert versions.leftovers(marts) == []  # no half-written version left
     assert (marts / "sample.csv").read_bytes() == old_csv.replace(b";5;", b";7;")
     assert duckdb.sql(f"select n from '{marts / 'sample.parquet'}'").fetchall() == [(7,)]
     con = duckdb.connect(str(marts / "indikatorer.duckdb"), read_only=True)

@@ -342,6 +342,7 @@ def test_publishing_the_same_tables_again_touches_no_file(hansyn_env):
         return {
             p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
             for p in sorted(settings.marts_dir.iterdir())
+            if not p.name.startswith(".")  # the manifest: rewritten only with the files
         }
 
     assert publish(settings, ["t"]).unchanged is False

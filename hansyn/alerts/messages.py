@@ -106,7 +106,7 @@ def cause_in_words(errors: list[tuple[str, str]]) -> str:
 @dataclass
 class Problem:
     kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed |
-    # report_missing
+    # report_missing | publication_repaired | publication_damaged
     source: str | None
     file_name: str | None
     what: str
@@ -226,12 +226,15 @@ def build_alert(
     started_by: str | None = None,
     marts_dir: str | None = None,
     missing_reports: list[Problem] = (),
+    publication: list[Problem] = (),
 ) -> Alert | None:
     """The run's one message, or None when there is nothing to report. `missing_reports`: the
     suppliers whose report for the last due quarter is missing, on the night it falls due
-    (`missing_reports.reminder_problems`)."""
+    (`missing_reports.reminder_problems`). `publication`: what the night's publication repaired
+    or removed of an earlier one (a deleted file, a killed publication's leftovers)."""
     problems = file_problems(loads, settings.rejected_rows_threshold)
     problems += list(missing_reports)
+    problems += list(publication)
     problems += check_problems(failed_checks)
     problems += [
         Problem("step_failed", None, None, f"step {s.step_key} failed: {s.error}", blocking=True)
@@ -259,8 +262,19 @@ def build_alert(
         parts.append(_plural(counts["step_failed"], "step") + " failed")
     if counts.get("report_missing"):
         parts.append(_plural(counts["report_missing"], "supplier report") + " missing")
+    if counts.get("publication_repaired"):
+        parts.append("the last publication repaired")
+    if counts.get("publication_damaged"):
+        parts.append("the published files are damaged")
     blocked = any(p.blocking for p in problems)
-    if published is False or (published is None and blocked):
+    if counts.get("publication_damaged"):
+        headline = "NOT PUBLISHED"
+        outcome = (
+            "Nothing was published, and the published files"
+            + (f" in {marts_dir}" if marts_dir else "")
+            + " are not what was published (below): the night could not publish them again."
+        )
+    elif published is False or (published is None and blocked):
         headline = "NOT PUBLISHED"
         outcome = (
             "Nothing new was published: the last good published files"

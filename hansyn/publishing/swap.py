@@ -1,25 +1,26 @@
-"""Publishing the marts: Parquet, CSV for Excel and `indikatorer.duckdb`, built beside the old
-files and swapped in atomically, so that a reader holding an old file is never blocked nor
-broken."""
+"""Publishing the marts: Parquet, CSV for Excel and `indikatorer.duckdb`, written as a new
+version beside the old one and switched in at once (`versions`), so that a reader holding an
+old file is never blocked nor broken."""
 
 from __future__ import annotations
 
-import filecmp
 import logging
 import os
 import shutil
-import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ..config import Settings
-from .privacy import PublicationBlocked, scan_marts
+from . import versions
+from .privacy import PublicationBlocked, scan_html, scan_marts
 
 log = logging.getLogger("hansyn.publish")
 
 PUBLISHED_DB = "indikatorer.duckdb"
+REPORT_FILE = "indikatorrapport.html"
 # DuckDB 2.0 writes a format DuckDB 1.x cannot read; BI drivers still bundle 1.x.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
 # Excel in Swedish settings: it detects UTF-8 only by the BOM, splits on `;` (the list
@@ -36,6 +37,8 @@ class PublishReport:
     marts_dir: Path
     tables: dict[str, int]  # table -> rows
     unchanged: bool = False  # the same tables were already published: no file was touched
+    repaired: list[str] = field(default_factory=list)  # what was wrong with the last one
+    cleaned: list[str] = field(default_factory=list)  # what killed publications left
 
     @property
     def database(self) -> Path:
@@ -95,73 +98,117 @@ def _write_csv(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> Non
     body.unlink()
 
 
-def publish(settings: Settings, tables: list[str], schema: str = "marts") -> PublishReport:
-    """Copy the given warehouse tables to the marts folder, all or nothing."""
+def publish(
+    settings: Settings,
+    tables: list[str],
+    schema: str = "marts",
+    run_id: str = "",
+    report: Callable[[Path], Path] | None = None,
+) -> PublishReport:
+    """Copy the given warehouse tables to a new version of the marts folder and switch to it,
+    all or nothing (`versions`). `report` writes the indicator report into the new version
+    before the switch and returns its path, so that it is published, audited and verified
+    with the tables.
+
+    The current publication is checked against its manifest first: a damaged one (a file
+    deleted or changed since) is replaced and the damage named in `repaired`."""
     marts = settings.marts_dir
-    marts.mkdir(parents=True, exist_ok=True)
-    staging = marts / f".publishing-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    counts: dict[str, int] = {}
-    try:
-        con = duckdb.connect()
+    with versions.publishing_lock(marts):
+        cleaned = versions.remove_leftovers(marts)
+        # Nothing published yet, or a plain folder from before versions (moved, not repaired):
+        # nothing to verify.
+        repaired = versions.damage(marts) if versions.current_version(marts) else []
+        for problem in repaired:
+            log.warning("the current publication is damaged: %s", problem)
+        staging = versions.new_version(marts)
         try:
-            con.execute(f"attach '{_sql_path(settings.warehouse)}' as wh (read_only)")
-            con.execute(
-                f"attach '{_sql_path(staging / PUBLISHED_DB)}' as pub "
-                f"(storage_version '{PUBLISHED_STORAGE_VERSION}')"
-            )
-            for table in tables:
-                con.execute(f"create table pub.main.{table} as select * from wh.{schema}.{table}")
-                counts[table] = con.execute(f"select count(*) from pub.main.{table}").fetchone()[0]
-                con.execute(
-                    f"copy pub.main.{table} to '{_sql_path(staging / (table + '.parquet'))}' "
-                    "(format parquet)"
-                )
-                _write_csv(con, f"pub.main.{table}", staging / f"{table}.csv")
-            con.execute("detach pub")
-            con.execute("detach wh")
-        finally:
-            con.close()
-        # Write–audit–publish: the staged files are checked before anything is swapped in; a
-        # finding leaves the last publication as it was and fails the run.
-        findings = scan_marts(staging)
-        if findings:
-            log.error("privacy audit: %d findings, nothing published", len(findings))
-            raise PublicationBlocked(findings)
-        unchanged = same_as_published(staging, marts, tables)
+            counts = _write_tables(settings, tables, schema, staging)
+            # Write–audit–publish: the new version is checked before it is switched in; a
+            # finding leaves the last publication as it was and fails the run.
+            findings = scan_marts(staging)
+            if findings:
+                log.error("privacy audit: %d findings, nothing published", len(findings))
+                raise PublicationBlocked(findings)
+            tables_same = not repaired and same_as_published(staging, marts, tables)
+            if report is not None:
+                if tables_same:  # stamped with the time the same tables were published
+                    published = versions.current_version(marts) / PUBLISHED_DB
+                    stat = published.stat()  # a stat, not an open: an analyst may hold it
+                    os.utime(staging / PUBLISHED_DB, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+                findings = scan_html(report(staging))
+                if findings:
+                    log.error("privacy audit of the report: %d findings", len(findings))
+                    raise PublicationBlocked(findings)
+            unchanged = tables_same and same_files(staging, marts, [REPORT_FILE])
+            if not unchanged:
+                versions.write_manifest(staging, run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         if unchanged:
             log.info("the published tables are unchanged: every file left as it was")
-        # Every file is complete before the first swap; os.replace is atomic on one file
-        # system, and a reader holding the old inode keeps reading the old data.
-        for table in [] if unchanged else tables:
-            os.replace(staging / f"{table}.parquet", marts / f"{table}.parquet")
-            os.replace(staging / f"{table}.csv", marts / f"{table}.csv")
-        if not unchanged:
-            os.replace(staging / PUBLISHED_DB, marts / PUBLISHED_DB)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging)
+        else:
+            try:
+                versions.switch(marts, staging)
+            except BaseException:
+                if versions.current_version(marts) != staging.resolve():
+                    shutil.rmtree(staging, ignore_errors=True)
+                raise
     for table, rows in counts.items():
         log.info("published %s (%d rows)", table, rows)
-    return PublishReport(marts_dir=marts, tables=counts, unchanged=unchanged)
+    return PublishReport(
+        marts_dir=marts, tables=counts, unchanged=unchanged, repaired=repaired, cleaned=cleaned
+    )
+
+
+def _write_tables(settings: Settings, tables: list[str], schema: str, folder: Path) -> dict:
+    """Each table as Parquet and CSV and all in indikatorer.duckdb, in `folder`; their rows."""
+    counts: dict[str, int] = {}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{_sql_path(settings.warehouse)}' as wh (read_only)")
+        con.execute(
+            f"attach '{_sql_path(folder / PUBLISHED_DB)}' as pub "
+            f"(storage_version '{PUBLISHED_STORAGE_VERSION}')"
+        )
+        for table in tables:
+            con.execute(f"create table pub.main.{table} as select * from wh.{schema}.{table}")
+            counts[table] = con.execute(f"select count(*) from pub.main.{table}").fetchone()[0]
+            con.execute(
+                f"copy pub.main.{table} to '{_sql_path(folder / (table + '.parquet'))}' "
+                "(format parquet)"
+            )
+            _write_csv(con, f"pub.main.{table}", folder / f"{table}.csv")
+        con.execute("detach pub")
+        con.execute("detach wh")
+    finally:
+        con.close()
+    return counts
 
 
 def same_as_published(staging: Path, marts: Path, tables: list[str]) -> bool:
-    """Whether every new file equals the published one, so that a run on the same data changes
-    nothing. Parquet and CSV are written deterministically; a DuckDB file is not (it differs
-    byte for byte on every write), so it is judged by them: it holds the same tables."""
-    if not (marts / PUBLISHED_DB).exists():
+    """Whether every new file equals the published one by its manifest, so that a run on the
+    same data changes nothing. Parquet and CSV are written deterministically; a DuckDB file is
+    not (it differs byte for byte on every write), so it is judged by them: it holds the same
+    tables. The published indikatorer.duckdb is never opened: an analyst's read-write
+    connection locks it."""
+    current = versions.current_version(marts)
+    manifest = versions.read_manifest(current) if current else None
+    if manifest is None:
         return False
-    con = duckdb.connect(str(marts / PUBLISHED_DB), read_only=True)
-    try:
-        published = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-    finally:
-        con.close()
-    if published != set(tables):
+    expected = {f"{t}.{kind}" for t in tables for kind in ("parquet", "csv")}
+    if {n for n in manifest["files"] if n.endswith((".parquet", ".csv"))} != expected:
         return False
-    for table in tables:
-        for name in (f"{table}.parquet", f"{table}.csv"):
-            if not (marts / name).exists():
-                return False
-            if not filecmp.cmp(staging / name, marts / name, shallow=False):
-                return False
-    return True
+    return same_files(staging, marts, sorted(expected))
+
+
+def same_files(staging: Path, marts: Path, names: list[str]) -> bool:
+    """Whether these files of the new version are those of the current one's manifest (both
+    missing counts as the same)."""
+    current = versions.current_version(marts)
+    manifest = versions.read_manifest(current) if current else None
+    if manifest is None:
+        return False
+    new = versions.file_entries(staging)
+    return all(new.get(name) == manifest["files"].get(name) for name in names)

@@ -23,7 +23,8 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from ..publishing.swap import PUBLISHED_DB
+from ..publishing.swap import PUBLISHED_DB, REPORT_FILE
+from ..publishing.versions import record_file
 from . import charts
 from .charts import Bar
 from .formatting import (
@@ -42,8 +43,6 @@ from .formatting import (
     fmt_ts,
     label,
 )
-
-REPORT_FILE = "indikatorrapport.html"
 
 SOURCE_LABELS = {
     "upphandlingsmyndigheten": "Upphandlingsmyndighetens statistik",
@@ -1041,6 +1040,7 @@ def write_report(marts_dir: Path, published_at: dt.datetime | None = None) -> Pa
     temp = marts_dir / f".{REPORT_FILE}.{uuid.uuid4().hex[:8]}"
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, target)
+    record_file(marts_dir, REPORT_FILE)  # by hand into a published version: it stays whole
     return target
 
 
