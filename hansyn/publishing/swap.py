@@ -5,7 +5,6 @@ broken."""
 from __future__ import annotations
 
 import filecmp
-import logging
 import os
 import shutil
 import uuid
@@ -15,9 +14,10 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
+from ..sources.personnummer import masked_logger
 from .privacy import PublicationBlocked, scan_marts
 
-log = logging.getLogger("hansyn.publish")
+log = masked_logger("hansyn.publish")
 
 PUBLISHED_DB = "indikatorer.duckdb"
 # DuckDB 2.0 writes a format DuckDB 1.x cannot read; BI drivers still bundle 1.x.

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import hmac
 import inspect
-import logging
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from . import contract, personnummer, readers, validation
 from .contract import FileRefused, LoadContext, Source, empty_rejected
 from .readers import file_sha256
 
-log = logging.getLogger("hansyn.ingest")
+log = personnummer.masked_logger("hansyn.ingest")
 
 
 @dataclass

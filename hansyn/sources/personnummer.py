@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import logging
 import re
 
 import pandas as pd
@@ -108,6 +109,34 @@ def _replace(text: str, replacement) -> tuple[str, int]:
 def mask_personnummer_in_text(text: str) -> tuple[str, int]:
     """`text` with every personnummer in it as [personnummer], and how many there were."""
     return _replace(text, lambda _: PERSONNUMMER_MASK)
+
+
+class MaskPersonnummer(logging.Filter):
+    """A log record with every personnummer in its message and traceback masked: what the
+    hansyn loggers say reaches the console, Dagster's captured logs and the run's event log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        masked, count = mask_personnummer_in_text(record.getMessage())
+        if count:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for name in ("exc_text", "stack_info"):
+            text = getattr(record, name, None)
+            if text:
+                setattr(record, name, mask_personnummer_in_text(text)[0])
+        return True
+
+
+_LOG_FILTER = MaskPersonnummer()
+
+
+def masked_logger(name: str) -> logging.Logger:
+    """The logger `name` (one of hansyn's), saying no personnummer."""
+    logger = logging.getLogger(name)
+    if _LOG_FILTER not in logger.filters:
+        logger.addFilter(_LOG_FILTER)
+    return logger
 
 
 _FORM = re.compile(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}")
