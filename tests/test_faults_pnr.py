@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -25,7 +27,9 @@ from hansyn.publishing.privacy import personnummer_like
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
 from hansyn.sources.personnummer import mask_personnummer_in_text, masked_logger
+from hansyn.sources.readers import decode
 from tests.conftest import REAL_DATA, write_text
+from tests.test_faults import baseline  # noqa: F401 (the sample city, published once)
 
 # One person, born 1985-01-01: 850101-123 and its Luhn digit, every other digit doubled from
 # the left: 8→16→7, 5, 0, 1, 0, 1, 1→2, 2, 3→6; 7+5+0+1+0+1+2+2+6 = 24, so 10 − 4 = 6.
@@ -390,4 +394,72 @@ def test_check_privacy_passes_ids_dates_amounts_and_organisation_numbers(tmp_pat
         "UPH-198001011234X;KS-2024-0123;72512000-8;556353-3412;12 345 678;20240101 1200\n",
     )
     result = CliRunner().invoke(main, ["check-privacy", "--marts", str(marts)])
+    assert result.exit_code == 0, result.output
+
+
+# --- a whole night ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_night_with_every_form_publishes_none_and_says_none(request, tmp_path, monkeypatch):
+    """The sample city's newest register snapshot delivered again with a personnummer in a
+    title, Beställande organisation, Målgrupper, the CPV code and Upphandlingsslag (a rejected
+    value), and a survey export with one in its name and an id: the night publishes (one
+    rejected row), and no table of the warehouse (raw, audit, staging, intermediate, marts),
+    no published file, no alert and nothing Dagster logged holds the number; `hansyn
+    check-privacy` finds nothing."""
+    from tests.test_faults import _env, _night
+
+    root = tmp_path / "city"
+    shutil.copytree(request.getfixturevalue("baseline"), root, symlinks=True)
+    _env(monkeypatch, root)
+    newest = sorted((root / "raw" / "avtalsregister").glob("avtalsregister_*.csv"))[-1]
+    rows = list(csv.reader(io.StringIO(decode(newest.read_bytes())), delimiter=";"))
+    header = rows[0]
+    plants = [
+        ("Upphandlingens titel", FORMS["glued to letters, 12 digits"]),
+        ("Beställande organisation", FORMS["glued to a name, hyphen"]),
+        ("Målgrupper", FORMS["en dash (the register's dash normaliser)"]),
+        ("Huvudsaklig CPV-kod", FORMS["space"]),
+        ("Leverantör namn", FORMS["no-break space, 12 digits"]),
+        ("Upphandlingsslag", FORMS["narrow no-break space"]),  # rejected, its value quoted
+    ]
+    for row, (column, form) in zip(rows[1:], plants, strict=False):
+        row[header.index(column)] = f"{row[header.index(column)]} {form}"
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    newest.write_text(out.getvalue(), encoding="utf-8")
+    write_text(
+        root / "raw" / "enkat" / "enkat_2026-H2_pnr198501011236.csv",
+        SURVEY_HEADER + survey_row(f"Svar {FORMS['em dash']}") + survey_row("r-ok"),
+    )
+
+    summary, alert = _night(monkeypatch)
+
+    assert summary.published, summary.render()
+    assert alert is not None
+    assert not carries_the_person(alert.subject + alert.text + json.dumps(alert.payload()))
+    assert not carries_the_person(summary.render())
+    settings = load_settings()
+    assert "[personnummer]" in warehouse_text(settings)
+    assert not carries_the_person(warehouse_text(settings))
+    for path in sorted((root / "marts").rglob("*")):
+        if path.suffix in (".csv", ".html"):
+            assert not carries_the_person(path.read_text(encoding="utf-8-sig")), path.name
+    con = duckdb.connect(str(root / "marts" / "indikatorer.duckdb"), read_only=True)
+    try:
+        published_tables = con.execute("select table_name from duckdb_tables()").fetchall()
+        for (table,) in published_tables:
+            rows = con.execute(f'select * from "{table}"').fetchall()
+            assert not carries_the_person(str(rows)), table
+        quality = con.execute("select file_name, message from load_quality").fetchall()
+    finally:
+        con.close()
+    assert any("enkat_2026-H2_pnrXXXXXXXXXX.csv" == name for name, _ in quality), quality
+    # Dagster's run records and captured logs.
+    for path in (root / "dagster_home").rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert not carries_the_person(text), path
+    result = CliRunner().invoke(main, ["check-privacy", "--marts", str(root / "marts")])
     assert result.exit_code == 0, result.output

@@ -198,7 +198,7 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
     return digits.astype(object).where(digits.str.len() == 10, None)
 
 
-# Sole traders: an organisationsnummer that is the owner's personnummer (month digits 01–12).
+# Sole traders: an organisationsnummer that is the owner's personnummer (a birth date first).
 # It never enters the warehouse: a supplier column and a file name carry a keyed token instead,
 # X and nine hex digits, the same for the same number wherever it stands (so a report's file
 # name still says whose it is), and published as XXXXXXXXXX.
