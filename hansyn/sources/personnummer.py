@@ -38,7 +38,7 @@ PERSONNUMMER_MASK = "[personnummer]"
 # spaces a spreadsheet or a word processor puts in.
 SEPARATORS = "-+\u2010\u2011\u2012\u2013\u2014\u2212 \u00a0\u202f"
 _SPACES = " \u00a0\u202f"
-_IN_TEXT = re.compile(
+CANDIDATE = re.compile(
     rf"(?<!\d)(?<!\d[.,])(\d{{6}}(?:\d{{2}})?)([{SEPARATORS}]?)(\d{{4}})(?!\d)(?![.,]\d)"
 )
 # The candidates for DuckDB's regexp_matches (RE2 has no look-around), checked in Python.
@@ -87,7 +87,7 @@ def personnummer_in_text(text: str) -> list[re.Match]:
     """Every personnummer written in `text` (the rule above), as matches."""
     if not isinstance(text, str) or not any(c.isdigit() for c in text):
         return []
-    return [m for m in _IN_TEXT.finditer(text) if _is_personnummer(text, m)]
+    return [m for m in CANDIDATE.finditer(text) if _is_personnummer(text, m)]
 
 
 def find_personnummer(text: str) -> list[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .contract import REJECTED_COLUMNS, ParsedFile
 from .personnummer import (
+    CANDIDATE,
     canonical_personnummer,
     mask_personnummer_in_text,
     orgnr_digits,
@@ -24,8 +25,9 @@ def mask_cells(values: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     (None when none did). Each distinct value is looked at once: a column of months or amounts
     has few."""
     uniques = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object)
-    candidates = uniques[uniques.map(lambda u: isinstance(u, str) and len(u) >= 10)]
-    candidates = candidates[candidates.str.contains(r"\d{6}", regex=True, na=False)]
+    candidates = uniques[
+        uniques.map(lambda u: isinstance(u, str) and len(u) >= 10 and bool(CANDIDATE.search(u)))
+    ]
     masked = {}
     for value in candidates:
         text, count = mask_personnummer_in_text(value)
