@@ -1,6 +1,5 @@
 """The dbt project as assets: staging → intermediate → marts, its tests as asset checks."""
 
-import logging
 import os
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -14,11 +13,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from hansyn.config import DBT_PROJECT_DIR, load_settings
 from hansyn.manifest import dbt_command, dbt_launcher, published_models
 from hansyn.night import inputs_fingerprint, nothing_new_since, record_building
+from hansyn.sources.personnummer import masked_logger
 from hansyn.warehouse import warehouse
 
 from .schedules import JOB_NAME
 
-log = logging.getLogger("hansyn.dbt")
+log = masked_logger("hansyn.dbt")
 
 
 @cache

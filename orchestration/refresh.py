@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import time
@@ -15,12 +14,12 @@ from hansyn.config import DAGSTER_INSTANCE_YAML, Settings, load_settings
 from hansyn.manifest import ensure_manifest
 from hansyn.night import nothing_new_since
 from hansyn.publishing.versions import current_version, damage
-from hansyn.sources.personnummer import published_text
+from hansyn.sources.personnummer import masked_logger, published_text
 from hansyn.warehouse import warehouse
 
 from .run_alerts import ALERT_SENT_BY_TAG, STARTED_BY_TAG, alert_for_run, error_chain
 
-log = logging.getLogger("hansyn.refresh")
+log = masked_logger("hansyn.refresh")
 
 FILE_FIELDS = ("source", "file", "status", "rows_loaded", "rows_rejected", "message")
 

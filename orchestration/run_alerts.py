@@ -3,8 +3,6 @@ published, joined with its load log into the message of `hansyn.alerts`, then de
 
 from __future__ import annotations
 
-import logging
-
 import dagster as dg
 
 from hansyn.alerts.delivery import deliver
@@ -20,8 +18,9 @@ from hansyn.alerts.messages import (
 from hansyn.alerts.missing_reports import reminder_problems
 from hansyn.config import Settings, load_settings
 from hansyn.publishing.versions import current_version, damage
+from hansyn.sources.personnummer import masked_logger
 
-log = logging.getLogger("hansyn.alerts")
+log = masked_logger("hansyn.alerts")
 
 PUBLISH_ASSET = "published_marts"
 # Tag on runs whose alert the starting process sends itself (hansyn refresh), so that the

@@ -26,12 +26,13 @@
     case when not {{ is_sole_trader(org_number) }} then {{ org_number }} end
 {%- endmacro %}
 
-{#- A file name or message as it may be published: a sole trader's token becomes XXXXXXXXXX
-    (rapport_XXXXXXXXXX_2025-Q1.xlsx). -#}
+{#- A file name or message as it may be published: a token becomes XXXXXXXXXX
+    (rapport_XXXXXXXXXX_2025-Q1.xlsx; enkat_pnrXXXXXXXXXX.csv, for a personnummer glued to
+    letters): the same boundaries as SOLE_TRADER_TOKEN in hansyn/sources/personnummer.py. -#}
 {% macro masked_text(text) -%}
     {{ replace_all(
         text,
-        '(^|[^0-9A-Za-z])' ~ sole_trader_token_pattern() ~ '([^0-9A-Za-z]|$)',
+        '(^|[^0-9])' ~ sole_trader_token_pattern() ~ '([^0-9a-f]|$)',
         '\\1XXXXXXXXXX\\2'
     ) }}
 {%- endmacro %}

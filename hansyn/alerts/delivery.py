@@ -4,16 +4,16 @@ Delivery never raises: a mail server that is down is logged, the run goes on."""
 from __future__ import annotations
 
 import json
-import logging
 import smtplib
 import ssl
 import urllib.request
 from email.message import EmailMessage
 
 from ..config import AlertSettings
+from ..sources.personnummer import masked_logger
 from .messages import Alert
 
-log = logging.getLogger("hansyn.alerts")
+log = masked_logger("hansyn.alerts")
 
 TIMEOUT_SECONDS = 30
 

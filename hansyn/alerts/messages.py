@@ -14,15 +14,14 @@ otherwise be reported every night. Failed checks and failed steps are reported o
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import asdict, dataclass, field
 
 from ..config import AlertSettings, Settings
-from ..sources.personnummer import published_text
+from ..sources.personnummer import masked_logger, published_text
 from ..warehouse import warehouse
 
-log = logging.getLogger("hansyn.alerts")
+log = masked_logger("hansyn.alerts")
 
 
 @dataclass

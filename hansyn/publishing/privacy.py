@@ -6,7 +6,6 @@ what it found; `tests/test_privacy_guard.py` runs it on the published sample dat
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -17,6 +16,8 @@ import yaml
 
 from ..config import DBT_PROJECT_DIR
 from ..report.formatting import PERSON_COUNT_CLASS, parse_swedish_number
+from ..sources.personnummer import CANDIDATE_SQL as _PNR_SQL
+from ..sources.personnummer import find_personnummer as personnummer_like
 
 # The person counts of spec/indicators.md: a published value 1–4 breaks the small-number rule.
 # bruttolista and process_sync describe contracts and are exempt.
@@ -62,15 +63,10 @@ FORBIDDEN_COLUMNS = {"personnummer", "person_id", "pseudonym", "pnr"}
 # 64 hex digits is an HMAC-SHA256 pseudonym, or a file's SHA-256: only `file_sha256` may hold one.
 HASH_COLUMNS = {"file_sha256"}
 
-# The forms of sources.md: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN, YYMMDDNNNN,
-# standing alone (not inside a longer run of letters and digits, such as a hash, nor the whole
-# part of a decimal number: an amount of 1 109 151 234,50 kronor is no one's number).
-_PNR = re.compile(
-    r"(?<![0-9A-Za-z])(?<!\d[.,])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])(?![.,]\d)"
-)
+# Personnummer: the one rule of sources/personnummer.py (every form, any separator, glued to
+# letters), shared with the loaders' masking: what they leave, the guard passes.
 _HEX64 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
-# The same, for DuckDB's regexp_matches (RE2 has no look-around): candidates, checked in Python.
-_PNR_SQL = r"\d{6}[-+]?\d{4}"
+# The same for DuckDB's regexp_matches (RE2 has no look-around): candidates, checked in Python.
 _HEX64_SQL = r"[0-9A-Fa-f]{64}"
 
 PUBLISHED_SUFFIXES = (".duckdb", ".parquet", ".csv", ".html")
@@ -155,31 +151,6 @@ class PublicationBlocked(Exception):
 def _mask(value: str) -> str:
     """Enough to find the value again, not enough to publish it in a test log."""
     return value[:6] + "…" if len(value) > 6 else value
-
-
-def _valid_birth_date(digits: str) -> bool:
-    """YYMMDD (last six of the date part) is a date; samordningsnummer have day + 60."""
-    month, day = int(digits[2:4]), int(digits[4:6])
-    if day > 60:
-        day -= 60
-    try:
-        dt.date(2000, month, day)  # a leap year, so 29 February passes
-    except ValueError:
-        return False
-    return True
-
-
-def personnummer_like(text: str) -> list[str]:
-    """Substrings in one of the personnummer forms whose date exists (the check digit is not
-    required: a mistyped personnummer is still one)."""
-    found = []
-    for match in _PNR.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) == 12 and digits[:2] not in {"18", "19", "20"}:
-            continue
-        if _valid_birth_date(digits[-10:-4]):
-            found.append(match.group())
-    return found
 
 
 def pseudonym_like(text: str) -> list[str]:

@@ -4,7 +4,6 @@ old file is never blocked nor broken."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -14,10 +13,11 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
+from ..sources.personnummer import masked_logger
 from . import versions
 from .privacy import PublicationBlocked, scan_html, scan_marts
 
-log = logging.getLogger("hansyn.publish")
+log = masked_logger("hansyn.publish")
 
 PUBLISHED_DB = "indikatorer.duckdb"
 REPORT_FILE = "indikatorrapport.html"

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..sources.contract import Source
+from ..sources.personnummer import masked_logger
 from ..warehouse import warehouse
 from .baselines import (
     RowCountBaseline,
@@ -44,7 +45,7 @@ from .suites import (
     load_suite,
 )
 
-log = logging.getLogger("hansyn.quality")
+log = masked_logger("hansyn.quality")
 
 
 @dataclass

@@ -36,6 +36,9 @@ REQUIRED = {
     "Utförandeområde": "execution_area",
 }
 
+LABELS = {out: header for header, out in REQUIRED.items()}
+ORG_NUMBERS = ("buyer_org_number", "supplier_org_number")
+
 COLUMNS = {
     "snapshot_date": "date",
     "procurement_id": "varchar",
@@ -86,14 +89,17 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     areas = sorted(reference.stadsomraden())
     allowed_areas = span(areas)
     frame = read_csv(path, REQUIRED)
-    v = RowValidator(frame, SOURCE.name, path.name)
+    v = RowValidator(frame, SOURCE.name, path.name, identifiers=ORG_NUMBERS, labels=LABELS)
     rows = pd.DataFrame(index=frame.index)
     rows["snapshot_date"] = snapshot
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
-    rows["diarienummer"] = v.free_text("diarienummer", "Diarienummer")
-    rows["title"] = v.free_text("title", "Upphandlingens titel")
+    rows["diarienummer"] = v.text("diarienummer", "Diarienummer")
+    rows["title"] = v.text("title", "Upphandlingens titel")
     rows["buyer_organisation"] = v.text("buyer_organisation", "Beställande organisation")
-    rows["buyer_org_number"] = v.orgnr("buyer_org_number", "Organisationsnummer för köpare")
+    # A personnummer in an organisationsnummer column is a sole trader's: it enters as its token.
+    rows["buyer_org_number"] = mask_sole_traders(
+        v.orgnr("buyer_org_number", "Organisationsnummer för köpare"), ctx.pseudonym_key
+    )
     rows["procurement_type"] = v.choice(
         "procurement_type", "Upphandlingsslag", reference.procurement_types()
     )
@@ -114,12 +120,11 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     )
     rows["required_places"] = v.integer("required_places", "Antal krävda platser", low=0)
     rows["target_groups"] = v.text("target_groups", "Målgrupper")
-    # A sole trader's organisationsnummer is their personnummer: it enters as its token.
     rows["supplier_org_number"] = mask_sole_traders(
         v.orgnr("supplier_org_number", "Leverantör organisationsnummer", required=False),
         ctx.pseudonym_key,
     )
-    rows["supplier_name"] = v.free_text("supplier_name", "Leverantör namn")
+    rows["supplier_name"] = v.text("supplier_name", "Leverantör namn")
     area = frame["execution_area"].str.zfill(2).where(frame["execution_area"] != "", None)
     v.reject(
         area.notna() & ~area.isin(areas),

@@ -35,7 +35,7 @@ class ParsedFile:
     rows: pd.DataFrame
     rejected: pd.DataFrame
     rows_read: int
-    # Free-text cells whose personnummer was masked, per column label (RowValidator.free_text).
+    # Cells whose personnummer was masked, per delivered header (RowValidator.masked_cells).
     masked_cells: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,8 +81,14 @@ def empty_rejected() -> pd.DataFrame:
     return pd.DataFrame(columns=REJECTED_COLUMNS)
 
 
-def split_by_file(parsed: ParsedFile, files: pd.Series, names: list[str]) -> dict[str, ParsedFile]:
-    """Several files parsed together (their rows' files in `files`) as one ParsedFile each."""
+def split_by_file(
+    parsed: ParsedFile,
+    files: pd.Series,
+    names: list[str],
+    masked_cells: dict[str, dict[str, int]] | None = None,
+) -> dict[str, ParsedFile]:
+    """Several files parsed together (their rows' files in `files`) as one ParsedFile each;
+    `masked_cells`, the cells masked per file."""
     rows = dict(tuple(parsed.rows.groupby("_file", sort=False)))
     rejected = dict(tuple(parsed.rejected.groupby("file_name", sort=False)))
     read = files.value_counts()
@@ -91,6 +97,7 @@ def split_by_file(parsed: ParsedFile, files: pd.Series, names: list[str]) -> dic
             rows=rows.get(name, parsed.rows.iloc[0:0]).reset_index(drop=True),
             rejected=rejected.get(name, parsed.rejected.iloc[0:0]).reset_index(drop=True),
             rows_read=int(read.get(name, 0)),
+            masked_cells=(masked_cells or {}).get(name, {}),
         )
         for name in names
     }

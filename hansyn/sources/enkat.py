@@ -73,7 +73,8 @@ def _answers(v: RowValidator, frame: pd.DataFrame, items: list[str]) -> pd.Serie
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     frame = read_csv(path, REQUIRED, OPTIONAL)
     items = [c for c in [*CONTRACT_ITEMS, *EXTRA_ITEMS] if c in frame.columns]
-    v = RowValidator(frame, SOURCE.name, path.name)
+    labels = {out: header for header, out in {**REQUIRED, **OPTIONAL}.items()}
+    v = RowValidator(frame, SOURCE.name, path.name, labels=labels)
     rows = pd.DataFrame(index=frame.index)
     rows["response_id"] = v.text("response_id", "Svars-ID", required=True)
     wave_ok = frame["wave"].str.fullmatch(_WAVE.pattern)

@@ -96,7 +96,14 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     delivered = read_csv(path, layout.columns)
     frame = _normalised(delivered)
     labels = layout.labels()
-    v = RowValidator(frame, SOURCE.name, path.name)
+    v = RowValidator(
+        frame,
+        SOURCE.name,
+        path.name,
+        identifiers=["personnummer"],
+        delivered=delivered,
+        labels=labels,
+    )
     rows = pd.DataFrame(index=frame.index)
     rows["benefit_type"] = layout.benefit_type
     rows["payer"] = layout.payer

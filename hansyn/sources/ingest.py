@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import hmac
 import inspect
-import logging
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from . import contract, personnummer, readers, validation
 from .contract import FileRefused, LoadContext, Source, empty_rejected
 from .readers import file_sha256
 
-log = logging.getLogger("hansyn.ingest")
+log = personnummer.masked_logger("hansyn.ingest")
 
 
 @dataclass
@@ -99,10 +98,10 @@ def _log_rejections(source: Source, report: FileReport, rejected: pd.DataFrame) 
 
 
 def _note_masked(source: Source, report: FileReport, masked: dict[str, int]) -> None:
-    """The file's message says how many free-text cells carried a personnummer (masked)."""
+    """The file's message says how many cells carried a personnummer (masked), per column."""
     cells = sum(masked.values())
     where = ", ".join(f"{label} {n}" for label, n in masked.items())
-    note = f"{cells} free-text {'cell' if cells == 1 else 'cells'} masked ([personnummer]): {where}"
+    note = f"{cells} {'cell' if cells == 1 else 'cells'} masked ([personnummer]): {where}"
     report.message = "; ".join(m for m in (report.message, note) if m)
     log.warning("%s/%s: %s", source.name, report.file_name, note)
 
@@ -236,18 +235,30 @@ def parse_source(
 
 
 def _masked(parsed, name: str, key: bytes):
-    """A parsed file as the warehouse may hold it: its stored name (a sole trader's number as
-    its token) on every row, and no such number in a reason or a rejected row's values."""
+    """A parsed file as the warehouse may hold it: its stored name (a personnummer in it as
+    its token, a sole trader's the same as in their supplier column) on every row, and no
+    personnummer in any text cell of a row, a reason or a rejected row's values.
+
+    Every loader masks the cells it reads (validation.RowValidator); this is the one door to
+    the warehouse for every source, so a value a loader derives or a column it adds later is
+    masked here all the same."""
     if isinstance(parsed, FileRefused):
         return FileRefused(name, personnummer.mask_numbers_in_text(parsed.reason, key))
     rows = parsed.rows.assign(_file=name) if "_file" in parsed.rows.columns else parsed.rows
+    masked_cells = dict(parsed.masked_cells)
+    # A pseudonym (64 hex digits, one per person: millions) is never a number (a hash).
+    for column in [c for c in rows.columns if c not in ("_file", "person_id")]:
+        if pd.api.types.is_string_dtype(rows[column].dtype):
+            rows[column], hit = validation.mask_cells(rows[column])
+            if hit is not None:
+                masked_cells[column] = masked_cells.get(column, 0) + int(hit.sum())
     rejected = parsed.rejected.assign(file_name=name)
     for column in ("reason", "raw_values"):
         rejected[column] = rejected[column].map(
             lambda text: personnummer.mask_numbers_in_text(text, key)
         )
     return contract.ParsedFile(
-        rows=rows, rejected=rejected, rows_read=parsed.rows_read, masked_cells=parsed.masked_cells
+        rows=rows, rejected=rejected, rows_read=parsed.rows_read, masked_cells=masked_cells
     )
 
 

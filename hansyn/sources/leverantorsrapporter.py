@@ -106,13 +106,24 @@ def parse_many(paths: list[Path], ctx: LoadContext) -> dict[str, ParsedFile | Fi
     if frames:
         delivered = pd.concat(frames, ignore_index=True)
         read = [p.name for p in paths if p.name not in out]
-        out.update(split_by_file(_parse_rows(delivered, ctx), delivered["_file"], read))
+        parsed, masked = _parse_rows(delivered, ctx)
+        out.update(split_by_file(parsed, delivered["_file"], read, masked))
     return out
 
 
-def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
+def _parse_rows(
+    delivered: pd.DataFrame, ctx: LoadContext
+) -> tuple[ParsedFile, dict[str, dict[str, int]]]:
+    """The rows of every file, and the cells masked ([personnummer]) per file and header."""
     frame = _normalised(delivered)
-    v = RowValidator(frame, SOURCE.name, "")
+    v = RowValidator(
+        frame,
+        SOURCE.name,
+        "",
+        identifiers=["personnummer", "supplier_org_number"],
+        delivered=delivered,
+        labels={out: header for header, out in REQUIRED.items()},
+    )
     rows = pd.DataFrame(index=frame.index)
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
     # A sole trader's organisationsnummer is their personnummer: it enters as its token.
@@ -138,7 +149,9 @@ def _parse_rows(delivered: pd.DataFrame, ctx: LoadContext) -> ParsedFile:
     rows["report_period"] = frame["report_period"]
     rows["age_at_start"] = age_at(frame["personnummer"], rows["start_date"])
     v.frame = delivered  # rejected rows keep the delivered text
-    return v.result(rows, redact=["personnummer"])
+    files = delivered["_file"]
+    masked = {name: v.masked_cells(files == name) for name in files.unique()}
+    return v.result(rows, redact=["personnummer"]), masked
 
 
 def _extent(v: RowValidator, text: pd.Series, delivered: pd.Series) -> pd.Series:

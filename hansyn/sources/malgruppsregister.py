@@ -57,7 +57,14 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     delivered = read_csv(path, REQUIRED)
     frame = _normalised(delivered)
-    v = RowValidator(frame, SOURCE.name, path.name)
+    v = RowValidator(
+        frame,
+        SOURCE.name,
+        path.name,
+        identifiers=["personnummer"],
+        delivered=delivered,
+        labels={out: header for header, out in REQUIRED.items()},
+    )
     rows = pd.DataFrame(index=frame.index)
     person = v.personnummer("personnummer", "Personnummer", ctx.pseudonym_key)
     rows["person_id"] = person["person_id"]

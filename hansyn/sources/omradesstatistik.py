@@ -117,7 +117,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     measure = measure_of(path)
     frame, years = read_export(path)
     known = reference.primaromraden()
-    v = RowValidator(frame, SOURCE.name, path.name)
+    v = RowValidator(frame, SOURCE.name, path.name, labels={"area_label": AREA_HEADER})
     label = frame["area_label"]
     parts = label.str.extract(_AREA.pattern)
     code, name = parts[0], parts[1].fillna("")

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import logging
 import re
 
 import pandas as pd
@@ -22,43 +23,120 @@ def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
     return hmac.new(key, canonical_personnummer.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-# Free text (a title, a supplier's name, a diarienummer) that carries a personnummer: the
-# forms of sources.md standing alone (not inside a longer code, nor an amount's whole part),
-# whose date exists, check digit or not (a mistyped personnummer is still one). A sole
-# trader's organisationsnummer (is_sole_trader) is one too. The publication's privacy guard
-# looks for the same.
+# A personnummer wherever it is written in a text (a cell, a file name, a reason, a message):
+# 10 or 12 digits with at most one separator before the last four, not inside a longer run of
+# digits nor the whole part of a decimal number (1109151234,50 kronor is no one's number), its
+# date real (a samordningsnummer's day + 60, a 12-digit form born 18xx–20xx, never in the
+# future). Letters may touch it (`pnr198501011236`, `Anna850101-1236`). A mistyped number in
+# its written form (hyphen, plus or none, standing alone) is still one, check digit or not; one
+# glued to letters or split by a space must pass the Luhn check too, so that a code such as
+# UPH-198001011234X or a date and time 20240101 1200 is left alone. A run of 32 or more hex
+# digits is a hash (a pseudonym, a file's SHA-256), never a person. The loaders' masking, the
+# file names and messages, and the publication's privacy guard all use this one rule.
 PERSONNUMMER_MASK = "[personnummer]"
-_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])(?<!\d[.,])(?:\d{8}-?\d{4}|\d{6}[-+]?\d{4})(?![0-9A-Za-z])(?![.,]\d)"
+# Hyphen and its look-alikes (the register's dash normaliser writes an en dash), plus, and the
+# spaces a spreadsheet or a word processor puts in.
+SEPARATORS = "-+\u2010\u2011\u2012\u2013\u2014\u2212 \u00a0\u202f"
+_SPACES = " \u00a0\u202f"
+CANDIDATE = re.compile(
+    rf"(?<!\d)(?<!\d[.,])(\d{{6}}(?:\d{{2}})?)([{SEPARATORS}]?)(\d{{4}})(?!\d)(?![.,]\d)"
 )
+# The candidates for DuckDB's regexp_matches (RE2 has no look-around), checked in Python.
+CANDIDATE_SQL = rf"\d{{6}}[{SEPARATORS}]?\d{{4}}"
+_HEX = frozenset("0123456789abcdefABCDEF")
+_HASH_LENGTH = 32
 
 
-def _looks_like_personnummer(form: str) -> bool:
-    digits = re.sub(r"\D", "", form)
+@functools.lru_cache(maxsize=1 << 16)
+def _dated(digits: str, plus: bool) -> bool:
+    """The date part is a real birth date (stdnum resolves a 10-digit form's century)."""
     if len(digits) == 12 and digits[:2] not in {"18", "19", "20"}:
         return False
-    if not is_sole_trader(digits[-10:]):  # the month digits 01–12, as for an orgnr
-        return False
-    month, day = int(digits[-8:-6]), int(digits[-6:-4])
+    day = int(digits[-6:-4])
+    probe = f"{digits[:-6]}{day - 60 if day > 60 else day:02d}{'+' if plus else '-'}{digits[-4:]}"
     try:
-        dt.date(2000, month, day - 60 if day > 60 else day)  # 2000: 29 February exists
-    except ValueError:
+        born = stdnum_personnummer.get_birth_date(probe)
+    except Exception:  # stdnum's InvalidComponent, or a day 00
         return False
+    return born <= dt.date.today()
+
+
+def _in_hash(text: str, start: int, end: int) -> bool:
+    while start > 0 and text[start - 1] in _HEX:
+        start -= 1
+    while end < len(text) and text[end] in _HEX:
+        end += 1
+    return end - start >= _HASH_LENGTH
+
+
+def _is_personnummer(text: str, match: re.Match) -> bool:
+    date_part, separator, serial = match.groups()
+    digits = date_part + serial
+    if not _dated(digits, separator == "+"):
+        return False
+    start, end = match.span()
+    glued = (start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha())
+    if not separator and glued and _in_hash(text, start, end):
+        return False
+    if glued or (separator and separator in _SPACES):
+        return luhn.is_valid(digits[-10:])
     return True
+
+
+def personnummer_in_text(text: str) -> list[re.Match]:
+    """Every personnummer written in `text` (the rule above), as matches."""
+    if not isinstance(text, str) or not any(c.isdigit() for c in text):
+        return []
+    return [m for m in CANDIDATE.finditer(text) if _is_personnummer(text, m)]
+
+
+def find_personnummer(text: str) -> list[str]:
+    """The personnummer written in `text`, as written."""
+    return [m.group() for m in personnummer_in_text(text)]
+
+
+def _replace(text: str, replacement) -> tuple[str, int]:
+    found = personnummer_in_text(text)
+    if not found:
+        return text, 0
+    parts, at = [], 0
+    for match in found:
+        parts += [text[at : match.start()], replacement(match)]
+        at = match.end()
+    return "".join(parts) + text[at:], len(found)
 
 
 def mask_personnummer_in_text(text: str) -> tuple[str, int]:
     """`text` with every personnummer in it as [personnummer], and how many there were."""
-    count = 0
+    return _replace(text, lambda _: PERSONNUMMER_MASK)
 
-    def mask(match: re.Match) -> str:
-        nonlocal count
-        if not _looks_like_personnummer(match.group()):
-            return match.group()
-        count += 1
-        return PERSONNUMMER_MASK
 
-    return _IN_TEXT.sub(mask, text), count
+class MaskPersonnummer(logging.Filter):
+    """A log record with every personnummer in its message and traceback masked: what the
+    hansyn loggers say reaches the console, Dagster's captured logs and the run's event log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        masked, count = mask_personnummer_in_text(record.getMessage())
+        if count:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for name in ("exc_text", "stack_info"):
+            text = getattr(record, name, None)
+            if text:
+                setattr(record, name, mask_personnummer_in_text(text)[0])
+        return True
+
+
+_LOG_FILTER = MaskPersonnummer()
+
+
+def masked_logger(name: str) -> logging.Logger:
+    """The logger `name` (one of hansyn's), saying no personnummer."""
+    logger = logging.getLogger(name)
+    if _LOG_FILTER not in logger.filters:
+        logger.addFilter(_LOG_FILTER)
+    return logger
 
 
 _FORM = re.compile(r"\d{6}[-+]?\d{4}|\d{8}-?\d{4}")
@@ -120,19 +198,24 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
     return digits.astype(object).where(digits.str.len() == 10, None)
 
 
-# Sole traders: an organisationsnummer that is the owner's personnummer (month digits 01–12).
+# Sole traders: an organisationsnummer that is the owner's personnummer (a birth date first).
 # It never enters the warehouse: a supplier column and a file name carry a keyed token instead,
 # X and nine hex digits, the same for the same number wherever it stands (so a report's file
 # name still says whose it is), and published as XXXXXXXXXX.
-SOLE_TRADER_TOKEN = re.compile(r"(?<![0-9A-Za-z])X[0-9a-f]{9}(?![0-9A-Za-z])")
+# A token may follow letters (`pnrX…` for `pnr198501011236` in a file name).
+SOLE_TRADER_TOKEN = re.compile(r"(?<![0-9])X[0-9a-f]{9}(?![0-9a-f])")
 PUBLISHED_MASK = "XXXXXXXXXX"
-# A personnummer form standing alone in a text (a file name, a rejected row's values).
-_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{2})?(\d{6})[-+]?(\d{4})(?![0-9A-Za-z])")
 
 
 def is_sole_trader(org_number: str) -> bool:
-    """A 10-digit organisationsnummer whose month digits are 01–12 is a personnummer."""
-    return len(org_number) == 10 and org_number.isdigit() and "01" <= org_number[2:4] <= "12"
+    """A 10-digit organisationsnummer whose first six digits are a birth date is a personnummer
+    (a company's month digits are 20 or more)."""
+    return (
+        isinstance(org_number, str)
+        and len(org_number) == 10
+        and org_number.isdigit()
+        and _dated(org_number, False)
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -149,16 +232,21 @@ def mask_sole_traders(org_numbers: pd.Series, key: bytes) -> pd.Series:
 
 
 def mask_numbers_in_text(text: str, key: bytes) -> str:
-    """Every personnummer form in `text` whose month digits are 01–12 as its token: a sole
-    trader's report `rapport_<number>_2025-Q1.xlsx` becomes `rapport_X…_2025-Q1.xlsx`."""
+    """Every personnummer in `text` as the token of its ten digits: a sole trader's report
+    `rapport_<number>_2025-Q1.xlsx` becomes `rapport_X…_2025-Q1.xlsx`, the same token its
+    supplier column holds; anyone else's number is hidden the same way."""
+    if not isinstance(text, str):
+        return text
 
     def token(match: re.Match) -> str:
-        ten = match.group(2) + match.group(3)
-        return sole_trader_token(ten, key) if is_sole_trader(ten) else match.group()
+        return sole_trader_token((match.group(1) + match.group(3))[-10:], key)
 
-    return _NUMBER_IN_TEXT.sub(token, text) if isinstance(text, str) else text
+    return _replace(text, token)[0]
 
 
 def published_text(text: str) -> str:
-    """A file name or message as it may leave the warehouse: tokens as XXXXXXXXXX."""
-    return SOLE_TRADER_TOKEN.sub(PUBLISHED_MASK, text) if isinstance(text, str) else text
+    """A file name or message as it may leave the warehouse: tokens, and any personnummer that
+    got this far, as XXXXXXXXXX."""
+    if not isinstance(text, str):
+        return text
+    return SOLE_TRADER_TOKEN.sub(PUBLISHED_MASK, _replace(text, lambda _: PUBLISHED_MASK)[0])

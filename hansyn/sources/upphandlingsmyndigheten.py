@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import LoadContext, ParsedFile, Source
-from .personnummer import orgnr_digits
+from .personnummer import mask_sole_traders, orgnr_digits
 from .readers import read_csv, read_xlsx
 from .validation import RowValidator
 
@@ -58,13 +58,17 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         frame = read_xlsx(path, REQUIRED)
     else:
         frame = read_csv(path, REQUIRED)
-    v = RowValidator(frame, SOURCE.name, path.name)
+    labels = {out: header for header, out in REQUIRED.items()}
+    v = RowValidator(frame, SOURCE.name, path.name, identifiers=["buyer_org_number"], labels=labels)
     rows = pd.DataFrame(index=frame.index)
     rows["year"] = v.integer("year", "År", low=1990, high=2100)
     rows["buyer_name"] = v.text("buyer_name", "Namn för köpare")
     # A national file: a buyer with a malformed number is never the city's, so the row stays
-    # with the number NULL instead of being rejected.
-    rows["buyer_org_number"] = orgnr_digits(frame["buyer_org_number"])
+    # with the number NULL instead of being rejected. A personnummer there (a sole trader's)
+    # enters as its token.
+    rows["buyer_org_number"] = mask_sole_traders(
+        orgnr_digits(frame["buyer_org_number"]), ctx.pseudonym_key
+    )
     rows["procurement_type"] = v.text("procurement_type", "Upphandlingsslag")
     rows["main_cpv"] = v.text("main_cpv", "Huvudsaklig CPV-kod")
     rows["contract_type"] = v.text("contract_type", "Typ av avtal")
@@ -73,7 +77,7 @@ def parse(path: Path, ctx: LoadContext) -> ParsedFile:
         "socially_sustainable", "Socialt hållbar upphandling"
     )
     rows["procurement_id"] = v.text("procurement_id", "Upphandlings-ID", required=True)
-    rows["title"] = v.free_text("title", "Upphandlingens titel")
+    rows["title"] = v.text("title", "Upphandlingens titel")
     rows["published_date"] = v.date("published_date", "Publiceringsdatum", required=False)
     return v.result(rows)
 

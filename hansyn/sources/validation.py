@@ -12,6 +12,7 @@ import pandas as pd
 
 from .contract import REJECTED_COLUMNS, ParsedFile
 from .personnummer import (
+    CANDIDATE,
     canonical_personnummer,
     mask_personnummer_in_text,
     orgnr_digits,
@@ -87,21 +88,74 @@ def _decimal_problem(value: str) -> str | None:
     return _grouping_problem(value)
 
 
+def mask_cells(values: pd.Series) -> tuple[pd.Series, pd.Series | None]:
+    """`values` with every personnummer in a cell as [personnummer], and which cells changed
+    (None when none did). Each distinct value is looked at once: a column of months or amounts
+    has few."""
+    uniques = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object)
+    candidates = uniques[
+        uniques.map(lambda u: isinstance(u, str) and len(u) >= 10 and bool(CANDIDATE.search(u)))
+    ]
+    masked = {}
+    for value in candidates:
+        text, count = mask_personnummer_in_text(value)
+        if count:
+            masked[value] = text
+    if not masked:
+        return values, None
+    hit = values.isin(list(masked))
+    return values.where(~hit, values.map(masked)), hit
+
+
 class RowValidator:
     """Parses the text columns of one file, remembering the first reason each row is rejected.
 
     Vectorised over the rows (a file may have millions): a reason that quotes a row's value is
     written only for the rows rejected, and a personnummer is validated once per distinct value."""
 
-    def __init__(self, frame: pd.DataFrame, source: str, file_name: str):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        source: str,
+        file_name: str,
+        identifiers: Iterable[str] = (),
+        delivered: pd.DataFrame | None = None,
+        labels: dict[str, str] | None = None,
+    ):
+        """`delivered`: the file's text before a loader normalised it (what a rejected row
+        keeps); `labels`: column → delivered header; `identifiers`: the columns of personal or
+        organisation numbers, left unmasked (a column of personnummer is all hits: looking at
+        each is time lost).
+
+        Every cell, of `frame` and of `delivered`, is masked in place before anything reads it:
+        a personnummer typed into any column (a title, a coded column, an id) is [personnummer]
+        in the row, in a reason that quotes it and in a rejected row's values; a coded column
+        then fails its list check like any unknown value. Only `personnummer` (which
+        pseudonymises) and `orgnr` (a sole trader's number is one) read a column as delivered."""
         self.frame = frame
         self.source = source
         self.file_name = file_name
         self.reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         self.out: dict[str, pd.Series] = {}
-        self.masked: dict[str, int] = {}  # free-text label → cells with a personnummer masked
+        self.labels = dict(labels or {})
+        self.masked_rows: dict[str, pd.Series] = {}  # column → cells with a personnummer masked
+        self._as_delivered: dict[str, pd.Series] = {}  # a masked column's cells before masking
+        skip = {"_row", "_file", READ_PROBLEM, *identifiers}
+        for table in (frame, delivered):
+            for col in [c for c in (table.columns if table is not None else ()) if c not in skip]:
+                original = table[col]
+                table[col], hit = mask_cells(original)
+                if hit is not None and table is frame:
+                    self.masked_rows[col] = hit
+                    self._as_delivered[col] = original
         if READ_PROBLEM in frame.columns:  # a row the reader could not pass on whole
             self.reject(frame[READ_PROBLEM].notna(), frame[READ_PROBLEM])
+
+    def _number_column(self, col: str) -> pd.Series:
+        """A column of personal or organisation numbers as delivered: its numbers are
+        pseudonymised or tokenised, not masked (nor counted as masked)."""
+        self.masked_rows.pop(col, None)
+        return self._as_delivered.pop(col, self.frame[col])
 
     def reject(self, mask: pd.Series, reason: str | pd.Series) -> None:
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
@@ -129,27 +183,12 @@ class RowValidator:
             ]
 
     def text(self, col: str, label: str, required: bool = False) -> pd.Series:
+        self.labels.setdefault(col, label)
         values = self.frame[col].where(~is_missing(self.frame[col]), None)
         if required:
             self.reject(values.isna(), f"'{label}' is empty")
         self.out[col] = values
         return values
-
-    def free_text(self, col: str, label: str, required: bool = False) -> pd.Series:
-        """A free-text column: a personnummer in it is masked ([personnummer]) in the row and
-        in the raw values kept for a rejected row, so it never enters the warehouse; the
-        cells masked are counted per column for the file's load_quality message."""
-        raw = self.frame[col]
-        candidates = raw.str.contains(r"\d{6}", regex=True, na=False)
-        if candidates.any():
-            masked = raw[candidates].map(mask_personnummer_in_text)
-            changed = masked.map(lambda m: m[1] > 0)
-            if changed.any():
-                raw = raw.copy()
-                raw[changed[changed].index] = masked[changed].map(lambda m: m[0])
-                self.frame[col] = raw
-                self.masked[label] = self.masked.get(label, 0) + int(changed.sum())
-        return self.text(col, label, required=required)
 
     def choice(self, col: str, label: str, allowed: Iterable[str], required: bool = True):
         allowed = list(allowed)
@@ -167,6 +206,7 @@ class RowValidator:
         return mapped
 
     def date(self, col: str, label: str, required: bool = True) -> pd.Series:
+        self.labels.setdefault(col, label)
         raw = self.frame[col]
         empty = is_missing(raw)
         text = raw.str.slice(0, 10)
@@ -182,6 +222,7 @@ class RowValidator:
 
     def month(self, col: str, label: str) -> pd.Series:
         """`YYYY-MM` or `YYYYMM` → first day of the month."""
+        self.labels.setdefault(col, label)
         raw = self.frame[col]
         norm = raw.str.replace(r"^(\d{4})-?(\d{2})$", r"\1-\2-01", regex=True)
         parsed = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
@@ -198,6 +239,7 @@ class RowValidator:
         high: int | None = None,
         required: bool = True,
     ) -> pd.Series:
+        self.labels.setdefault(col, label)
         raw = self.frame[col]
         empty = is_missing(raw)
         number, problem = whole_numbers(raw)
@@ -217,6 +259,7 @@ class RowValidator:
     def amount(self, col: str, label: str, delivered: pd.Series | None = None) -> pd.Series:
         """Amounts with decimal comma and space/no-break-space thousands separators. A reason
         quotes `delivered` when given (the cell as delivered, before a loader's normalising)."""
+        self.labels.setdefault(col, label)
         raw = self.frame[col]
         number, problem = decimal_numbers(raw)
         shown = raw if delivered is None else delivered
@@ -225,11 +268,18 @@ class RowValidator:
         return number
 
     def orgnr(self, col: str, label: str, required: bool = True) -> pd.Series:
-        raw = self.frame[col]
+        self.labels.setdefault(col, label)
+        raw = self._number_column(col)
         empty = is_missing(raw)
         digits = orgnr_digits(raw)
+        # An identifier column is not masked up front (a sole trader's number is one): the
+        # reason quotes the value masked.
         self.reject_values(
-            ~empty & digits.isna(), raw, lambda v: f"'{label}' is not an organisationsnummer: {v!r}"
+            ~empty & digits.isna(),
+            raw,
+            lambda v: (
+                f"'{label}' is not an organisationsnummer: {mask_personnummer_in_text(v)[0]!r}"
+            ),
         )
         if required:
             self.reject(empty, f"'{label}' is empty")
@@ -238,7 +288,7 @@ class RowValidator:
 
     def personnummer(self, col: str, label: str, key: bytes) -> pd.DataFrame:
         """Validate and pseudonymise; returns person_id, birth_year, sex. The number stays here."""
-        raw = self.frame[col]
+        raw = self._number_column(col)
         # Each distinct value once; then every row takes its value's result by position.
         codes, uniques = pd.factorize(raw, use_na_sentinel=False)
         n = len(uniques)
@@ -274,7 +324,9 @@ class RowValidator:
         internal = ("_row", "_file", READ_PROBLEM, *redact)
         raw_cols = [c for c in self.frame.columns if c not in internal]
         raw_values = [
-            json.dumps(dict(zip(raw_cols, vals, strict=True)), ensure_ascii=False)
+            json.dumps(
+                {c: _masked(v) for c, v in zip(raw_cols, vals, strict=True)}, ensure_ascii=False
+            )
             for vals in self.frame.loc[bad, raw_cols].itertuples(index=False, name=None)
         ]
         rejected = pd.DataFrame(
@@ -293,5 +345,19 @@ class RowValidator:
             rows=good.reset_index(drop=True),
             rejected=rejected,
             rows_read=len(self.frame),
-            masked_cells=dict(self.masked),
+            masked_cells=self.masked_cells(),
         )
+
+    def masked_cells(self, rows: pd.Series | None = None) -> dict[str, int]:
+        """Cells masked per delivered header, in the rows of `rows` (a boolean mask) or all."""
+        counts = {}
+        for col, hit in self.masked_rows.items():
+            n = int((hit if rows is None else hit & rows).sum())
+            if n:
+                counts[self.labels.get(col, col)] = n
+        return counts
+
+
+def _masked(value: object) -> object:
+    """A rejected row's cell as it may be stored (an identifier column's too)."""
+    return mask_personnummer_in_text(value)[0] if isinstance(value, str) else value
