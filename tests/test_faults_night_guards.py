@@ -55,9 +55,7 @@ def _alert(settings, run_id: str, check):
 # --- class 3: a mistyped future date ----------------------------------------------------------
 
 
-def test_a_snapshot_dated_after_the_night_it_arrived_is_refused_and_blocks(
-    hansyn_env, monkeypatch
-):
+def test_a_snapshot_dated_after_the_night_it_arrived_is_refused_and_blocks(hansyn_env, monkeypatch):
     """The November export saved as `avtalsregister_2052-11-30.csv` beside the real December
     snapshot: refused with both dates (the night's date is Göteborg's on the night the file's
     content is first seen), and, being the newest file, it blocks the night instead of hiding
@@ -297,6 +295,8 @@ def test_a_first_night_with_every_delivery_still_settling_publishes_nothing(
     from orchestration import refresh, run_alerts
 
     generate(hansyn_env / "raw", seed=2026, scale=0.2)
+    for path in (hansyn_env / "raw").rglob("*"):
+        os.utime(path)  # delivered just now (the generator dates its files in the past)
     monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "3600")
     sent = []
     monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings: sent.append(alert))
@@ -329,3 +329,55 @@ def test_the_load_context_counts_a_night_in_goteborg():
     assert city_date(new_year) == dt.date(2026, 1, 1)
     midsummer = dt.datetime(2026, 6, 19, 22, 30, tzinfo=dt.UTC)  # 00:30 (UTC+2) there
     assert city_date(midsummer) == dt.date(2026, 6, 20)
+
+
+# --- the same faults through the whole night, on the published sample city --------------------
+# The city fixtures of tests/test_faults.py: a copy of the published sample city per test.
+from tests.test_faults import (  # noqa: E402
+    _blocked,
+    _newest_snapshot,
+    _nothing_lost,
+    _raw_unchanged_by,
+    baseline,  # noqa: F401 (a fixture)
+    city,  # noqa: F401 (a fixture)
+)
+
+
+@pytest.mark.slow
+def test_a_night_with_a_future_dated_newest_snapshot_keeps_the_last_publication(city):  # noqa: F811
+    """Class 3 as the campaign found it: the newest export under a mistyped year. Refused with
+    its date and the night's, and the night publishes nothing (exit 1)."""
+    newest = _newest_snapshot(city)
+    newest.with_name("avtalsregister_2052-11-30.csv").write_bytes(newest.read_bytes())
+    summary, alert = _raw_unchanged_by(city, city.night)
+    _blocked(city, summary, alert, "avtalsregister_2052-11-30.csv", "dated 2052-11-30 in its name")
+    statuses = {f[1]: (f[2], f[5]) for f in summary.files if f[0] == "avtalsregister"}
+    assert statuses["avtalsregister_2052-11-30.csv"][0] == "refused"
+    assert "after the night it arrived" in statuses["avtalsregister_2052-11-30.csv"][1]
+    _nothing_lost(city, summary.run_id)
+
+
+@pytest.mark.slow
+def test_a_zero_byte_newest_snapshot_keeps_the_last_publication(city):  # noqa: F811
+    """Class 17: a 0-byte newest snapshot blocks as a header-only one does."""
+    newest = _newest_snapshot(city)
+    newest.with_name("avtalsregister_2026-04-30.csv").write_bytes(b"")
+    summary, alert = _raw_unchanged_by(city, city.night)
+    _blocked(
+        city, summary, alert, "the newest file avtalsregister_2026-04-30.csv was refused",
+        "the file is empty or has no header row",
+    )  # fmt: skip
+    _nothing_lost(city, summary.run_id)
+
+
+@pytest.mark.slow
+def test_a_deleted_warehouse_and_a_lost_file_keep_the_last_publication(city):  # noqa: F811
+    """Class 4: the warehouse deleted (docs/privacy.md, an erasure request) and the
+    target-group register lost the same night. The last publication's load_quality.parquet is
+    the baseline: the night is blocked, not a geography of zeros."""
+    for path in city.root.glob("warehouse.duckdb*"):
+        path.unlink()
+    for path in (city.raw / "malgruppsregister").iterdir():
+        path.unlink()
+    summary, alert = _raw_unchanged_by(city, city.night)
+    _blocked(city, summary, alert, "row_count_vs_last_good_load", "of the last publication")
