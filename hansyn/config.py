@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -13,6 +15,20 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # The Dagster instance settings `hansyn refresh` and `make dev` give a new DAGSTER_HOME.
 DAGSTER_INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
+
+# The city's time: the nightly schedule runs on it, and a night's date is its date there.
+CITY_TIMEZONE = "Europe/Stockholm"
+
+
+def night_date() -> dt.date:
+    """Today's date in Göteborg, whatever the machine's own time zone."""
+    return dt.datetime.now(ZoneInfo(CITY_TIMEZONE)).date()
+
+
+def city_date(moment: dt.datetime) -> dt.date:
+    """The date in Göteborg of a moment recorded in the machine's local time (naive)."""
+    return moment.astimezone(ZoneInfo(CITY_TIMEZONE)).date()
+
 
 # How long a delivered file must have been left unchanged before it is loaded.
 DEFAULT_SETTLE_SECONDS = 60.0

@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from hansyn.config import DBT_PROJECT_DIR, load_settings
 from hansyn.manifest import dbt_command, dbt_launcher, published_models
 from hansyn.night import inputs_fingerprint, nothing_new_since, record_building
+from hansyn.quality.baselines import nothing_loaded
 from hansyn.sources.personnummer import masked_logger
 from hansyn.warehouse import warehouse
 
@@ -64,6 +65,10 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         if last is not None:
             context.log.info(f"nothing new since {last.at:%Y-%m-%d %H:%M}: dbt not run")
             return
+        # No source has a row: the marts would be empty tables published as a success.
+        empty = nothing_loaded(con)
+        if empty is not None:
+            raise dg.Failure(description=empty)
         record_building(con, context.run_id, inputs_fingerprint(con, settings))
     os.environ["HANSYN_WAREHOUSE"] = str(settings.warehouse)
     # A stable target folder keeps dbt's partial parsing between nightly runs.

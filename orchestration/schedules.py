@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from hansyn.config import CITY_TIMEZONE
+
 JOB_NAME = "nightly_refresh"
 
 # One DuckDB warehouse file allows one writer: run the steps one after another in one process.
@@ -17,6 +19,6 @@ nightly_schedule = dg.ScheduleDefinition(
     name="nightly_refresh_schedule",
     job=nightly_refresh,
     cron_schedule="0 2 * * *",
-    execution_timezone="Europe/Stockholm",
+    execution_timezone=CITY_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

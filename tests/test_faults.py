@@ -159,10 +159,10 @@ def test_an_emptied_register_folder_blocks_publication(city):
 def test_a_header_only_newest_snapshot_blocks_publication(city):
     newest = _newest_snapshot(city)
     header = newest.read_bytes().splitlines(keepends=True)[0]
-    later = newest.with_name("avtalsregister_2099-12-31.csv")
+    later = newest.with_name("avtalsregister_2026-04-30.csv")
     later.write_bytes(header)
     summary, alert = _raw_unchanged_by(city, city.night)
-    _blocked(city, summary, alert, "avtalsregister_2099-12-31.csv has 0 rows")
+    _blocked(city, summary, alert, "avtalsregister_2026-04-30.csv has 0 rows")
     _nothing_lost(city, summary.run_id)
 
 
@@ -170,7 +170,7 @@ def test_a_register_still_being_written_waits_for_the_next_night(city, monkeypat
     monkeypatch.setenv("HANSYN_SETTLE_SECONDS", "600")
     newest = _newest_snapshot(city)
     data = newest.read_bytes()
-    cut = newest.with_name("avtalsregister_2099-12-31.csv")
+    cut = newest.with_name("avtalsregister_2026-04-30.csv")
     cut.write_bytes(data[: int(len(data) * 0.85)])  # an export at 85 %, still growing
     summary, alert = _raw_unchanged_by(city, city.night)
     _published_without(
@@ -203,23 +203,25 @@ def test_a_refused_copy_does_not_hide_the_real_snapshot(city):
     newest = _newest_snapshot(city)
     data = newest.read_bytes()
     newest.unlink()  # the real snapshot arrives tonight, and a badly named copy of it
-    real = newest.with_name("avtalsregister_2099-12-31.csv")
+    real = newest.with_name("avtalsregister_2026-04-30.csv")
     real.write_bytes(data)
-    newest.with_name("Avtalsregister 2099-12-31.csv").write_bytes(data)
+    newest.with_name("Avtalsregister 2026-04-30.csv").write_bytes(data)
     summary, alert = _raw_unchanged_by(city, city.night)
     statuses = {f[1]: f[2] for f in summary.files if f[0] == REGISTER}
-    assert statuses["Avtalsregister 2099-12-31.csv"] == "refused"
+    assert statuses["Avtalsregister 2026-04-30.csv"] == "refused"
     assert statuses[real.name] == "loaded"
     assert summary.published
     # The same register content as before under a new name: the same published numbers.
     for table in ("bruttolista", "i1_procurement_share"):
         assert _digest(city.marts)[f"{table}.parquet"] == city.published[f"{table}.parquet"]
-    # process_sync the same but for the status, which is judged on the snapshot's date: on
-    # 2099-12-31 every contract with an end date has ended, so none of them is still `pågår`.
+    # process_sync the same but for the status, which is judged on the snapshot's date (a
+    # snapshot cannot be dated after the night, so a month later than the copied one): a
+    # contract that ended before 2026-04-30 is no longer `pågår`.
     assert published(city.root, contracts) == before
     assert published(
         city.root,
-        "select count(*) from process_sync where status = 'pågår' and contract_end is not null",
+        "select count(*) from process_sync where status = 'pågår' "
+        "and contract_end < date '2026-04-30'",
     ) == [(0,)]
     _nothing_lost(city, summary.run_id)
 
@@ -254,7 +256,7 @@ def test_formulas_in_titles_and_supplier_names_are_neutralised_in_the_csv(city):
     cells[title] = '=HYPERLINK("http://evil.example";"Klicka")'
     cells[supplier] = "+cmd|' /C calc'!A0"
     lines[1] = ";".join(cells) + "\n"
-    newest.with_name("avtalsregister_2099-12-31.csv").write_text("".join(lines), encoding="utf-8")
+    newest.with_name("avtalsregister_2026-04-30.csv").write_text("".join(lines), encoding="utf-8")
     summary, _ = _raw_unchanged_by(city, city.night)
     assert summary.published, summary.render()
     csv_text = (city.marts / "bruttolista.csv").read_text(encoding="utf-8-sig")
@@ -458,7 +460,7 @@ def test_an_analysts_open_connection_keeps_its_view_while_bad_rows_are_rejected(
     bad_code = lines[2].rstrip("\r\n").split(";")
     bad_code[level] = "9"
     lines[1], lines[2] = ";".join(bad_date) + "\n", ";".join(bad_code) + "\n"
-    new = newest.with_name("avtalsregister_2099-12-31.csv")
+    new = newest.with_name("avtalsregister_2026-04-30.csv")
     new.write_text("".join(lines), encoding="utf-8")
     reader = duckdb.connect(str(city.marts / "indikatorer.duckdb"), read_only=True)
     try:

@@ -32,6 +32,7 @@ from .baselines import (
     last_good_load_baseline,
     last_good_snapshot,
     loaded_files,
+    newest_refused,
     snapshot_baseline,
 )
 from .suites import (
@@ -203,6 +204,16 @@ def _outcome(check: CheckDef, result, suite: Suite, baseline, ratio, accepted) -
             message = (
                 f"{where} {baseline.current} rows; at least {baseline.minimum(ratio)} expected "
                 f"({ratio:.0%} of the {baseline.baseline} rows of {baseline.what})"
+            )
+        if baseline.refused is not None:
+            earlier = (
+                f"{baseline.what} ({baseline.baseline} rows) is not taken as current"
+                if baseline.baseline is not None
+                else "no earlier snapshot is loaded"
+            )
+            message = (
+                f"the newest file {file_name} was refused ({baseline.refused}): the current "
+                f"register is unknown, so nothing new is published; {earlier}"
             )
         if accepted and not result.success:
             blocking = False
@@ -446,7 +457,12 @@ def _gx_results(frame: pd.DataFrame, suite: Suite, name: str, checks, parameters
 
 
 def validate_new_files(
-    suite: Suite, con, table: str, run_id: str, accept_drop: bool = False
+    suite: Suite,
+    con,
+    table: str,
+    run_id: str,
+    accept_drop: bool = False,
+    marts_dir: Path | None = None,
 ) -> list[CheckOutcome]:
     """The suite's outcome on the raw table, with only the new and changed files' rows in pandas.
 
@@ -474,7 +490,16 @@ def validate_new_files(
 
     newest: pd.DataFrame | None = None
     if rule.compare_to == PREVIOUS_SNAPSHOT:
-        if not files:
+        refused = newest_refused(con, suite.source)
+        if refused is not None:
+            # The newest file was refused: the current register is unknown, and the newest
+            # loaded snapshot is only what it would have been compared with.
+            baseline = RowCountBaseline(
+                0, counts.get(files[-1], 0) if files else None,
+                f"the previous snapshot {files[-1]}" if files else "no earlier snapshot",
+                refused[0], 1, refused=refused[1],
+            )  # fmt: skip
+        elif not files:
             baseline = RowCountBaseline(0, None, "no snapshot loaded")
         elif len(files) < 2:
             baseline = RowCountBaseline(
@@ -486,9 +511,9 @@ def validate_new_files(
                 f"the previous snapshot {files[-2]}", files[-1], 1,
             )  # fmt: skip
         if baseline.baseline is None:
-            baseline = last_good_snapshot(con, suite.source, run_id, baseline)
+            baseline = last_good_snapshot(con, suite.source, run_id, baseline, marts_dir)
     else:
-        baseline = last_good_load_baseline(con, suite.source, run_id, total)
+        baseline = last_good_load_baseline(con, suite.source, run_id, total, marts_dir)
     parameters = {MIN_ROW_COUNT: baseline.minimum(rule.min_ratio)}
 
     row_checks = [c for c in suite.checks if is_row_check(c)]
@@ -620,7 +645,9 @@ def run_quality_checks(source: Source, settings: Settings, run_id: str) -> list[
         current = fingerprint(con, suite, source.table, accept_drop)
         outcomes = _unchanged_outcomes(con, suite, current)
         if outcomes is None:
-            outcomes = validate_new_files(suite, con, source.table, run_id, accept_drop)
+            outcomes = validate_new_files(
+                suite, con, source.table, run_id, accept_drop, settings.marts_dir
+            )
         else:
             log.info("%s: unchanged since its last validation, every check passed", source.name)
         record_outcomes(con, run_id, source.name, outcomes)

@@ -74,6 +74,19 @@ def snapshot_date(path: Path) -> dt.date:
         raise FileRefused(path.name, f"the file name's date is not a date: {e}") from e
 
 
+def refuse_future_snapshot(path: Path, snapshot: dt.date, arrived: dt.date) -> None:
+    """A snapshot is the register as it stood on its date: one dated after the night it
+    arrived is a mistyped date (`2052-11-30` for `2025-11-30`), and taken as the newest it
+    would hide the real current register. The night counts in Göteborg's time."""
+    if snapshot > arrived:
+        raise FileRefused(
+            path.name,
+            f"dated {snapshot:%Y-%m-%d} in its name, after the night it arrived "
+            f"({arrived:%Y-%m-%d}): a snapshot cannot be of a later date (a mistyped date?); "
+            "rename the file to the register's real date",
+        )
+
+
 def span(codes: list[str]) -> str:
     """`01–04` for consecutive codes, else the codes one by one (`01, 02, 05`)."""
     numbers = [int(c) for c in codes if c.isdigit()]
@@ -85,6 +98,7 @@ def span(codes: list[str]) -> str:
 
 def parse(path: Path, ctx: LoadContext) -> ParsedFile:
     snapshot = snapshot_date(path)
+    refuse_future_snapshot(path, snapshot, ctx.arrived(path.name))
     levels = sorted(reference.criteria_levels())
     areas = sorted(reference.stadsomraden())
     allowed_areas = span(areas)

@@ -3,11 +3,14 @@ returns (good rows, rejected rows with reasons) or raises (the file refused)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from ..config import night_date
 
 REJECTED_COLUMNS = ["source", "file_name", "row_number", "reason", "raw_values"]
 
@@ -23,9 +26,19 @@ class FileRefused(Exception):
 
 @dataclass
 class LoadContext:
-    """What a loader needs besides the file: the pseudonymisation key."""
+    """What a loader needs besides the file: the pseudonymisation key, and the night a file
+    arrived (a snapshot cannot be dated after it)."""
 
     pseudonym_key: bytes
+    # The night's date in Göteborg (today there, when not given).
+    night: dt.date | None = None
+    # A file whose content was first seen on an earlier night: that night's date, by file name.
+    first_seen: dict[str, dt.date] = field(default_factory=dict)
+
+    def arrived(self, file_name: str) -> dt.date:
+        """The date of the night the file's content was first seen: a file refused for a date
+        after it stays refused while it is unchanged, however many nights pass."""
+        return self.first_seen.get(file_name) or self.night or night_date()
 
 
 @dataclass

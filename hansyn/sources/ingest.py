@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from .. import reference
-from ..config import Settings, pseudonym_key
+from ..config import Settings, city_date, pseudonym_key
 from ..warehouse import warehouse
 from . import contract, personnummer, readers, validation
 from .contract import FileRefused, LoadContext, Source, empty_rejected
@@ -126,7 +126,8 @@ def parse_source(
     registry = registry or {}
     report = SourceReport(source=source.name, table=source.table)
     key = pseudonym_key(settings)
-    ctx = LoadContext(pseudonym_key=key)
+    # The night is that of the load's time, in Göteborg.
+    ctx = LoadContext(pseudonym_key=key, night=city_date(loaded_at))
     frames, rejected, kept = [], [], []
     # Candidates per content, in file-name order: (path, report, registry row, stat).
     by_content: dict[str, list[tuple[Path, FileReport, dict | None, os.stat_result]]] = {}
@@ -163,6 +164,8 @@ def parse_source(
             report.files.append(file_report)
             continue
         sha = known["file_sha256"] if unchanged_on_disk else file_sha256(path)
+        if known is not None and sha and known["file_sha256"] == sha:
+            ctx.first_seen[path.name] = city_date(pd.Timestamp(known["loaded_at"]).to_pydatetime())
         file_report = FileReport(
             source.name, name, sha, loaded_at, size=stat.st_size, mtime_ns=stat.st_mtime_ns
         )
@@ -392,7 +395,8 @@ def record_load(
         "select run_id, source, file_name, file_sha256, loaded_at, rows_read, rows_loaded, "
         "rows_rejected, status, message, reused from _files"
     )
-    # The registry remembers when each file's current content was first loaded.
+    # The registry remembers when each file's current content was first seen (parsed again by
+    # a newer loader or not): a snapshot is judged on the night it arrived.
     con.execute(
         "create or replace temp table _previous as "
         "select file_name, file_sha256, loaded_at from audit.file_registry where source = ?",
@@ -402,7 +406,8 @@ def record_load(
     con.execute(
         "insert into audit.file_registry select f.source, f.file_name, f.file_sha256, "
         "f.parser_version, f.size, f.mtime_ns, "
-        "case when f.reused then coalesce(p.loaded_at, f.loaded_at) else f.loaded_at end, "
+        "case when f.file_sha256 <> '' then coalesce(p.loaded_at, f.loaded_at) "
+        "else f.loaded_at end, "
         "f.rows_read, f.rows_loaded, f.rows_rejected, f.status, f.message from _files f "
         "left join _previous p on p.file_name = f.file_name and p.file_sha256 = f.file_sha256"
     )
