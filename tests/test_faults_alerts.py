@@ -3,12 +3,92 @@ the alert on rejected rows names each file's lines and reasons (class 15)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import dagster as dg
+
+from hansyn.alerts.delivery import deliver
 from hansyn.alerts.messages import FileLoad, build_alert, rejected_lines, run_loads
+from hansyn.alerts.outbox import outbox_path
 from hansyn.config import AlertSettings, load_settings
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
+from orchestration.run_alerts import alert_for_run
+from tests.alert_servers import SmtpServer, WebhookServer, free_port
 from tests.conftest import write_text
-from tests.test_quality_e2e import AGENCY_HEADER, agency_row
+from tests.test_quality_e2e import AGENCY_2025, AGENCY_HEADER, AGENCY_NO_YEAR, agency_row
+from tests.test_sensors import source_assets
+
+# --- 12: an alert that could not be sent is sent the next night ------------------------------
+
+
+def test_an_alert_not_delivered_is_sent_again_the_next_night_per_channel(hansyn_env, monkeypatch):
+    """Night 1 refuses a file while the mail server is down (nothing listens on its port) and
+    the webhook answers 500: the night still succeeds, and both alerts wait in the outbox.
+    Night 2 (the same files: nothing new to report of its own) finds the mail server up: its
+    mail is night 1's alert, marked as sent again; the webhook still answers 500, so the webhook's
+    copy keeps waiting. Night 3: the webhook answers again and gets it; the mail is not sent a
+    second time (delivered alerts leave the outbox)."""
+    agency = hansyn_env / "raw" / "upphandlingsmyndigheten"
+    write_text(agency / "statistik_2025.csv", AGENCY_2025)
+    write_text(agency / "statistik_2024_utan_ar.csv", AGENCY_NO_YEAR)
+    smtp = SmtpServer()  # its port is chosen, nothing listens there until it is started
+    monkeypatch.setenv("HANSYN_ALERT_TO", "projektkontoret@example.se")
+    monkeypatch.setenv("HANSYN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("HANSYN_SMTP_PORT", str(smtp.port))
+    assets = source_assets("upphandlingsmyndigheten")
+    refused_line = (
+        "- upphandlingsmyndigheten/statistik_2024_utan_ar.csv: file refused, not loaded: "
+        "missing columns: 'År'"
+    )
+    with WebhookServer() as web, dg.DagsterInstance.ephemeral() as instance:
+        monkeypatch.setenv("HANSYN_ALERT_WEBHOOK_URL", web.hook.url)
+        web.hook.status = 500
+
+        def night():
+            result = dg.materialize(assets, instance=instance)
+            assert result.success  # an alert that cannot be delivered never fails the night
+            return result.run_id, alert_for_run(instance, result.run_id)
+
+        day_one = dt.date.today().isoformat()
+        first_run, first_alert = night()
+        assert first_alert is not None and refused_line in first_alert.text
+        assert len(web.hook.posts) == 1  # tried, refused with 500
+        waiting = [json.loads(x) for x in outbox_path(load_settings()).read_text().splitlines()]
+        assert sorted(e["channel"] for e in waiting) == ["email", "webhook"]
+        assert {e["alert"]["run_id"] for e in waiting} == {first_run}
+
+        web.hook.clear()
+        with smtp:
+            second_run, second_alert = night()
+            assert second_alert is None  # the refused file is not new: nothing of its own
+            assert len(smtp.mailbox.messages) == 1
+            (subject,) = smtp.mailbox.subjects()
+            # This run publishes nothing (no dbt in it): "hansyn: NOT PUBLISHED – 1 file …".
+            assert first_alert.subject.endswith(f" – 1 file refused (run {first_run[:8]})")
+            # (A subject this long is folded in the mail header; unfolded, a space may double.)
+            assert " ".join(subject.split()) == (
+                f"[not delivered on {day_one}, sent again] {first_alert.subject}"
+            )
+            body = smtp.mailbox.bodies()[0].replace("\r\n", "\n")
+            assert body.startswith(f"This alert could not be delivered on {day_one} (")
+            assert refused_line in body
+            assert f"hansyn, run {first_run}" in body
+            # The webhook was tried again (still 500): its copy waits for another night.
+            assert [p["json"]["run_id"] for p in web.hook.posts] == [first_run]
+
+            web.hook.clear()
+            web.hook.status = 200
+            night()
+            assert len(smtp.mailbox.messages) == 1  # the mail was delivered once: not again
+            (post,) = web.hook.posts
+            assert post["json"]["run_id"] == first_run
+            assert post["json"]["not_delivered_on"] == day_one
+            assert post["json"]["title"].startswith(f"[not delivered on {day_one}, sent again] ")
+            assert refused_line in post["json"]["text"]
+    assert outbox_path(load_settings()).read_text() == ""
+
 
 # --- 15: the alert on rejected rows names the lines ------------------------------------------
 
@@ -68,3 +148,34 @@ def test_a_workbooks_rejected_rows_are_named_as_its_rows():
         "- avtalsregister/a.xlsx: 2 of 9 rows rejected, the rest loaded (rows 4 and 9: "
         "'Avtalsstart' is empty); the rows are in audit.rejected_rows" in alert.text
     )
+
+
+def test_an_outbox_that_cannot_be_written_never_stops_the_alert(tmp_path, caplog):
+    """The outbox's folder is a file (or a disk gone read-only): tonight's alert is delivered
+    all the same, and the log says that what fails now would not be kept."""
+    blocker = tmp_path / "dagster_home"
+    blocker.write_text("not a folder")
+    load = FileLoad("enkat", "e.csv", "refused", 0, 0, 0, "missing columns: 'Svar'")
+    with SmtpServer() as smtp:
+        s = AlertSettings(recipients=("a@example.se",), smtp_host="127.0.0.1", smtp_port=smtp.port)
+        alert = build_alert("r", [load], [], [], s)
+        assert deliver(alert, s, outbox=blocker / "alert_outbox.jsonl") == {"email": "sent"}
+        assert len(smtp.mailbox.messages) == 1
+    assert "could not be used" in caplog.text
+
+
+def test_a_channel_that_fails_keeps_every_alert_waiting_untried(tmp_path):
+    """Two nights' alerts wait for a mail server that is still down: the first is tried and
+    refused, the second and tonight's are not tried (they would only wait for the same server),
+    and all three wait, tonight's with tonight's date."""
+    outbox = tmp_path / "alert_outbox.jsonl"
+    s = AlertSettings(recipients=("a@example.se",), smtp_host="127.0.0.1", smtp_port=free_port())
+    load = FileLoad("enkat", "e.csv", "refused", 0, 0, 0, "missing columns: 'Svar'")
+    for night, day in (("r1", 1), ("r2", 2), ("r3", 3)):
+        deliver(build_alert(night, [load], [], [], s), s, outbox, dt.date(2026, 12, day))
+    waiting = [json.loads(x) for x in outbox.read_text().splitlines()]
+    assert [(w["alert"]["run_id"], w["not_delivered_on"], w["attempts"]) for w in waiting] == [
+        ("r1", "2026-12-01", 3),
+        ("r2", "2026-12-02", 2),
+        ("r3", "2026-12-03", 1),
+    ]

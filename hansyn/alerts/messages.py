@@ -10,6 +10,8 @@ asset checks do not fail a Dagster run, so the message is built from the run's o
 Problems with a file (refused, duplicate, rejected rows) are reported the first time they
 appear: a refused file stays in the raw folder (the pipeline never deletes a delivery) and would
 otherwise be reported every night. Failed checks and failed steps are reported on every run.
+An alert a channel could not deliver waits in the outbox (`outbox`) and goes out again, marked
+"not delivered on <date>, sent again", before the next run's own alert.
 """
 
 from __future__ import annotations
@@ -134,6 +136,10 @@ class Alert:
     text: str
     published: bool | None
     problems: list[Problem] = field(default_factory=list)
+    # Set when the alert is sent again: the date it could not be delivered (`outbox`).
+    not_delivered_on: str | None = None
+    # Channel → "sent" or why not, once delivered (`delivery.deliver`); not part of the message.
+    delivery: dict[str, str] = field(default_factory=dict)
 
     def payload(self) -> dict:
         """JSON for the webhook: plain fields for Power Automate or any endpoint, `text` for a
@@ -156,6 +162,7 @@ class Alert:
             "run_url": self.run_url,
             "published": self.published,
             "problems": [asdict(p) for p in self.problems],
+            "not_delivered_on": self.not_delivered_on,
             "type": "message",
             "attachments": [
                 {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
