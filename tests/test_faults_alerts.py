@@ -179,3 +179,17 @@ def test_a_channel_that_fails_keeps_every_alert_waiting_untried(tmp_path):
         ("r2", "2026-12-02", 2),
         ("r3", "2026-12-03", 1),
     ]
+
+
+def test_a_personnummer_in_a_rejected_rows_reason_is_masked_in_the_alert(hansyn_env):
+    """A personnummer typed into the year (line 2) is quoted by the reason: the warehouse holds
+    its token, the alert XXXXXXXXXX; the line is still named."""
+    agency = hansyn_env / "raw" / "upphandlingsmyndigheten"
+    rows = agency_row("19850101-1236", "A1") + agency_row("2024", "A2")
+    write_text(agency / "statistik_2024.csv", AGENCY_HEADER + rows)
+    settings = load_settings()
+    ingest_source(SOURCES["upphandlingsmyndigheten"], settings, "night-1")
+    alert = build_alert("night-1", run_loads(settings, "night-1"), [], [], settings.alerts)
+    assert "(line 2: 'År' is not a whole number: 'XXXXXXXXXX'); " in alert.text
+    for said in (alert.text, json.dumps(alert.payload(), ensure_ascii=False)):
+        assert "1236" not in said and "850101" not in said
