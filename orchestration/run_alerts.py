@@ -16,6 +16,7 @@ from hansyn.alerts.messages import (
     run_loads,
 )
 from hansyn.alerts.missing_reports import reminder_problems
+from hansyn.alerts.outbox import outbox_path
 from hansyn.config import Settings, load_settings
 from hansyn.publishing.versions import current_version, damage
 from hansyn.sources.personnummer import masked_logger
@@ -123,38 +124,49 @@ def started_by(tags: dict[str, str]) -> str | None:
 
 
 def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Alert | None:
-    """Build and send the run's alert, if it has anything to report. Never raises."""
+    """Build and send the run's alert, if it has anything to report, after the alerts that
+    earlier runs could not deliver (the outbox; sent even when this run has nothing to say).
+    Never raises."""
     try:
         settings = settings or load_settings()
-        try:
-            loads = run_loads(settings, run_id)
-        except Exception as e:  # a locked or broken warehouse must not hide the rest
-            log.error("alert for run %s: the load log could not be read: %r", run_id, e)
-            loads = []
-        try:
-            missing_reports = reminder_problems(settings, run_id)
-        except Exception as e:
-            log.error("alert for run %s: the missing reports could not be read: %r", run_id, e)
-            missing_reports = []
-        checks, steps, published = run_findings(instance, run_id)
-        run = instance.get_run_by_id(run_id)
-        alert = build_alert(
-            run_id,
-            loads,
-            checks,
-            steps,
-            settings.alerts,
-            published=published,
-            started_by=started_by(dict(run.tags)) if run else None,
-            marts_dir=str(settings.marts_dir),
-            missing_reports=missing_reports,
-            publication=publication_problems(instance, run_id, settings),
-        )
+    except Exception:
+        log.exception("alert for run %s: the settings could not be read", run_id)
+        return None
+    alert = None
+    try:
+        alert = _build(instance, run_id, settings)
         if alert is None:
             log.info("run %s: nothing to report, no alert", run_id)
-            return None
-        deliver(alert, settings.alerts)
-        return alert
     except Exception:
         log.exception("alert for run %s could not be built", run_id)
-        return None
+    outcome = deliver(alert, settings.alerts, outbox=outbox_path(settings))
+    if alert is not None:
+        alert.delivery = outcome
+    return alert
+
+
+def _build(instance, run_id: str, settings: Settings) -> Alert | None:
+    try:
+        loads = run_loads(settings, run_id)
+    except Exception as e:  # a locked or broken warehouse must not hide the rest
+        log.error("alert for run %s: the load log could not be read: %r", run_id, e)
+        loads = []
+    try:
+        missing_reports = reminder_problems(settings, run_id)
+    except Exception as e:
+        log.error("alert for run %s: the missing reports could not be read: %r", run_id, e)
+        missing_reports = []
+    checks, steps, published = run_findings(instance, run_id)
+    run = instance.get_run_by_id(run_id)
+    return build_alert(
+        run_id,
+        loads,
+        checks,
+        steps,
+        settings.alerts,
+        published=published,
+        started_by=started_by(dict(run.tags)) if run else None,
+        marts_dir=str(settings.marts_dir),
+        missing_reports=missing_reports,
+        publication=publication_problems(instance, run_id, settings),
+    )

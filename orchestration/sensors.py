@@ -86,8 +86,13 @@ def _alert(context: dg.RunStatusSensorContext) -> None:
         context.log.info(f"run {run.run_id}: alerted by {run.tags[ALERT_SENT_BY_TAG]}")
         return
     alert = alert_for_run(context.instance, run.run_id)
-    context.log.info(
-        f"run {run.run_id}: " + (f"alert sent: {alert.subject}" if alert else "nothing to report")
+    if alert is None:
+        context.log.info(f"run {run.run_id}: nothing to report")
+        return
+    how = "; ".join(f"{channel}: {outcome}" for channel, outcome in alert.delivery.items())
+    # A channel that failed keeps the alert in the outbox for the next night's alert.
+    (context.log.info if "failed" not in how else context.log.warning)(
+        f"run {run.run_id}: alert {alert.subject} ({how or 'no channel configured'})"
     )
 
 

@@ -10,6 +10,8 @@ asset checks do not fail a Dagster run, so the message is built from the run's o
 Problems with a file (refused, duplicate, rejected rows) are reported the first time they
 appear: a refused file stays in the raw folder (the pipeline never deletes a delivery) and would
 otherwise be reported every night. Failed checks and failed steps are reported on every run.
+An alert a channel could not deliver waits in the outbox (`outbox`) and goes out again, marked
+"not delivered on <date>, sent again", before the next run's own alert.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class FileLoad:
     rows_rejected: int
     message: str = ""
     first_seen: bool = True
+    # The file's rejected rows as (line, reason), from audit.rejected_rows.
+    rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +135,10 @@ class Alert:
     text: str
     published: bool | None
     problems: list[Problem] = field(default_factory=list)
+    # Set when the alert is sent again: the date it could not be delivered (`outbox`).
+    not_delivered_on: str | None = None
+    # Channel → "sent" or why not, once delivered (`delivery.deliver`); not part of the message.
+    delivery: dict[str, str] = field(default_factory=dict)
 
     def payload(self) -> dict:
         """JSON for the webhook: plain fields for Power Automate or any endpoint, `text` for a
@@ -153,6 +161,7 @@ class Alert:
             "run_url": self.run_url,
             "published": self.published,
             "problems": [asdict(p) for p in self.problems],
+            "not_delivered_on": self.not_delivered_on,
             "type": "message",
             "attachments": [
                 {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
@@ -165,6 +174,52 @@ class Alert:
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+# An alert names the first lines of each reason and the first reasons; the rest are counted
+# (every row is in audit.rejected_rows): a file of 10 000 bad dates must not become a book.
+LINES_PER_REASON = 10
+REASONS_NAMED = 5
+# The part of a load's message that counts its rejected rows by reason ("3 × 'År' is empty"),
+# said line by line instead when the lines are known.
+_COUNTED_REASON = re.compile(r"^\d+ × ")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def rejected_lines(rejected: list[tuple[int, str]], word: str = "line") -> str:
+    """The lines of a file's rejected rows, grouped by reason in the order of their first line:
+    "lines 12, 15 and 40: 'År' is empty; line 17: …" (`word` "row" for a workbook's rows)."""
+    by_reason: dict[str, list[int]] = {}
+    for line, reason in sorted(rejected):
+        by_reason.setdefault(reason, []).append(line)
+    parts = []
+    for reason, lines in list(by_reason.items())[:REASONS_NAMED]:
+        named = [str(n) for n in lines[:LINES_PER_REASON]]
+        if len(lines) > LINES_PER_REASON:
+            named.append(f"{len(lines) - LINES_PER_REASON} more")
+        parts.append(f"{word if len(lines) == 1 else word + 's'} {_and(named)}: {reason}")
+    left_out = list(by_reason.values())[REASONS_NAMED:]
+    if left_out:
+        rows = sum(len(lines) for lines in left_out)
+        parts.append(
+            f"{_plural(rows, 'more row')} for "
+            + ("another reason" if len(left_out) == 1 else f"{len(left_out)} other reasons")
+        )
+    return "; ".join(parts)
+
+
+def _rejected_detail(f: FileLoad) -> str:
+    """Which lines were rejected and why; the load's own count by reason when the lines are no
+    longer in the warehouse. Other notes of the load (masked cells) are kept."""
+    if not f.rejected:
+        return f.message
+    notes = [m for m in f.message.split("; ") if m and not _COUNTED_REASON.match(m)]
+    # A workbook's numbers are the rows Excel shows; a text file's are its lines.
+    word = "row" if f.file_name.lower().endswith((".xlsx", ".xlsm", ".xls")) else "line"
+    return "; ".join([rejected_lines(f.rejected, word), *notes])
 
 
 def file_problems(loads: list[FileLoad], rejected_threshold: int) -> list[Problem]:
@@ -190,7 +245,7 @@ def file_problems(loads: list[FileLoad], rejected_threshold: int) -> list[Proble
                     f.source,
                     f.file_name,
                     f"{f.rows_rejected} of {f.rows_read} rows rejected, the rest loaded "
-                    f"({f.message}); the rows are in audit.rejected_rows",
+                    f"({_rejected_detail(f)}); the rows are in audit.rejected_rows",
                     rows=f.rows_rejected,
                 )
             )
@@ -312,8 +367,8 @@ def build_alert(
 
 
 def run_loads(settings: Settings, run_id: str) -> list[FileLoad]:
-    """The run's rows of audit.load_log; first_seen is false when an earlier run had the same
-    file, content and outcome."""
+    """The run's rows of audit.load_log, each with the lines and reasons of the rows it rejected;
+    first_seen is false when an earlier run had the same file, content and outcome."""
     if not settings.warehouse.exists():
         return []
     with warehouse(settings, read_only=True) as con:
@@ -341,4 +396,15 @@ def run_loads(settings: Settings, run_id: str) -> list[FileLoad]:
             """,
             [run_id],
         ).fetchall()
-    return [FileLoad(*row) for row in rows]
+        loads = [FileLoad(*row) for row in rows]
+        # The rows this run rejected (a later run that parses the file again replaces them).
+        rejected: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        for source, file_name, line, reason in con.execute(
+            "select source, file_name, row_number, reason from audit.rejected_rows "
+            "where run_id = ? order by source, file_name, row_number",
+            [run_id],
+        ).fetchall():
+            rejected.setdefault((source, file_name), []).append((line, reason))
+    for f in loads:
+        f.rejected = rejected.get((f.source, f.file_name), [])
+    return loads
