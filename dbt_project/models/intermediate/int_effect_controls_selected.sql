@@ -19,7 +19,7 @@ placements as (
 ),
 
 benefit_months as (
-    select * from {{ ref('int_benefit_months_summed') }}
+    select * from {{ ref('int_benefit_months_counted') }}
 ),
 
 -- The months and payers the treated need controls for (the payer's span covers the treated's
