@@ -192,12 +192,12 @@ def test_i2_by_hand_then_a_new_month_updates_only_what_it_touches(hansyn_env):
     con = duckdb.connect(warehouse)
     try:
         con.execute(
-            "update intermediate.int_benefit_months_summed set amount = 123.45 "
+            "update intermediate.int_benefit_extract_months_summed set amount = 123.45 "
             "where person_id = ? and month = date '2023-01-01'",
             [person_id("N6")],
         )
         rows_before = con.execute(
-            "select count(*) from intermediate.int_benefit_months_summed"
+            "select count(*) from intermediate.int_benefit_extract_months_summed"
         ).fetchone()[0]
     finally:
         con.close()
@@ -228,11 +228,12 @@ def test_i2_by_hand_then_a_new_month_updates_only_what_it_touches(hansyn_env):
             (r[0], r[1]): (float(r[2]), r[3], r[4])
             for r in con.execute(
                 "select person_id, month, amount, payment_rows, file_name "
-                "from intermediate.int_benefit_months_summed where benefit_type = 'försörjningsstöd'"
+                "from intermediate.int_benefit_extract_months_summed "
+                "where benefit_type = 'försörjningsstöd'"
             ).fetchall()
         }
         rows_after = con.execute(
-            "select count(*) from intermediate.int_benefit_months_summed"
+            "select count(*) from intermediate.int_benefit_extract_months_summed"
         ).fetchone()[0]
     finally:
         con.close()

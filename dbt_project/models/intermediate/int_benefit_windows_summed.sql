@@ -8,7 +8,7 @@ placements as (
 ),
 
 benefit_months as (
-    select * from {{ ref('int_benefit_months_counted') }}
+    select * from {{ ref('int_benefit_months_summed') }}
 ),
 
 spans as (

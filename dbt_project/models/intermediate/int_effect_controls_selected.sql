@@ -19,7 +19,7 @@ placements as (
 ),
 
 benefit_months as (
-    select * from {{ ref('int_benefit_months_counted') }}
+    select * from {{ ref('int_benefit_months_summed') }}
 ),
 
 -- The months and payers the treated need controls for (the payer's span covers the treated's
