@@ -380,6 +380,18 @@ def test_the_readme_questions_run_on_the_published_file(sample):
     assert len(effects) == alla[0][0] > 0
 
 
+def test_the_sample_benefit_extracts_supersede_nothing(sample):
+    """The sample payers' extracts cover months of their own (a file a year, then one a month),
+    so the newest-extract rule (int_benefit_extract_months_attributed) leaves every row counted
+    and the sample's published figures are those of the plain sums."""
+    messages = query(
+        sample.marts / PUBLISHED_DB,
+        "select file_name, message from load_quality where source = 'ersattningar'",
+    )
+    assert len(messages) == 11  # forsorjningsstod_2019…2026-02 (9), one of each other payer
+    assert [m for m in messages if m[1] and "supersede" in m[1]] == []
+
+
 # --- the privacy guard --------------------------------------------------------------------------
 
 

@@ -1,27 +1,16 @@
 {#- Each payer's span of months: the months its extracts cover (each extract from its first to its
-    last month), merged into unbroken spans. -#}
+    last month, int_benefit_extract_months_attributed), merged into unbroken spans. -#}
 with
 
-payments as (
-    select * from {{ ref('stg_ersattningar__payments') }}
-),
-
-extracts as (
-    select
-        benefit_type,
-        file_name,
-        min(month) as first_month,
-        max(month) as last_month
-    from payments
-    group by benefit_type, file_name
+extract_months as (
+    select * from {{ ref('int_benefit_extract_months_attributed') }}
 ),
 
 covered_months as (
     select distinct
-        extracts.benefit_type,
-        covered.month
-    from extracts
-    {{ month_series_from('extracts.first_month', 'extracts.last_month', 'covered', 'month') }}
+        benefit_type,
+        month
+    from extract_months
 ),
 
 -- Gaps and islands: consecutive months share (months since an epoch − their rank).

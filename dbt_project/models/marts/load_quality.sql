@@ -29,6 +29,14 @@ quality_checks as (
     where not passed
 ),
 
+-- Benefit extracts whose months a newer extract supersedes, or that supersede an older one's.
+superseded as (
+    select
+        file_name,
+        message
+    from {{ ref('int_benefit_extracts_superseded') }}
+),
+
 -- The latest load of a source is how its folder stands now; earlier loads are history.
 latest_runs as (
     select
@@ -113,7 +121,11 @@ final as (
         current_files.rows_loaded,
         current_files.rows_rejected,
         current_files.status,
-        current_files.message,
+        coalesce(
+            current_files.message || '; ' || superseded.message,
+            current_files.message,
+            superseded.message
+        ) as message,
         file_failures.checks_failed
     from current_files
     inner join first_loads
@@ -129,6 +141,11 @@ final as (
         on
             current_files.source = file_failures.source
             and current_files.file_name = file_failures.file_name
+    left join superseded
+        on
+            current_files.source = 'ersattningar'
+            and current_files.status = 'loaded'
+            and current_files.file_name = superseded.file_name
 )
 
 -- A sole trader's number in a file name is a token in the warehouse, XXXXXXXXXX when published.
