@@ -65,3 +65,50 @@ def test_a_lone_hidden_category_is_found_and_a_protected_pair_is_not():
 
     pair = pool([None, 6, 7, 0, None], [None, 5, 9, 0, None], 20)
     assert solve_relations(*relation_equations({"candidate_pool": pair}, declared)) == []
+
+
+# --- the report's section "Framåt – platser och kandidater" ---------------------------------
+
+
+def test_the_report_leads_with_the_contracts_behind_pace_and_the_pool(tmp_path):
+    """On the hand-made tables of tests/report_fixture.py: the section comes first; the
+    contracts behind pace are A1 (91 days left) then A6 (275); those ending by R + 6 months
+    (2026-09-30) with places left are A1 and A2 (A4 ends in May but is klar); places left 18;
+    A2 works in the whole city for any target group. The pool: Alla 30 candidates, 18 open
+    places → 0,60 per candidate; Nyanländ's hidden count and its places per candidate show as
+    '..' (the report's mark for a hidden value), and no person count 1–4 is shown."""
+    import re
+
+    from hansyn.publishing.privacy import scan_html
+    from hansyn.report import render
+    from tests.browser import plain, read_report
+    from tests.report_fixture import make_published
+
+    db = make_published(tmp_path / "marts" / "indikatorer.duckdb")
+    path = render.write_report(db.parent)
+    html = path.read_text(encoding="utf-8")
+    dom = read_report(html)
+
+    assert list(dom.sections)[0] == "framat"
+    m = {k: plain(v) for k, v in dom.metrics.items() if k.startswith("framat.")}
+    assert m == {
+        "framat.pace.efter": "2",
+        "framat.pace.i fas": "1",
+        "framat.pace.löpande": "1",
+        "framat.pace.ej startad": "1",
+        "framat.pace.klar": "1",
+        "framat.remaining": "18",
+        "framat.candidates": "30",
+        "framat.places_per_candidate": "0,60",
+    }
+    section = html.split('<section id="framat">', 1)[1].split("</section>", 1)[0]
+    behind = re.findall(r'<tr data-pace="efter"><td>(\w+)', section)
+    assert behind == ["A1", "A6"]
+    due = re.findall(r'<tr data-due="(\w+)">(.*?)</tr>', section)
+    assert [d[0] for d in due] == ["A1", "A2"]
+    a2 = plain(re.sub(r"<[^>]+>", "|", due[1][1]))
+    assert "Hela staden|" in a2 and "Alla målgrupper|" in a2 and "|183|" in a2
+    nyanland = re.search(r"<tr><td>Nyanländ</td>(.*?)</tr>", section).group(1)
+    cells = [plain(c) for c in re.findall(r'<td class="num">(.*?)</td>', nyanland)]
+    assert [re.sub(r"<[^>]+>", "", c) for c in cells] == ["..", "..", "0", "12", ".."]
+    assert scan_html(path) == []

@@ -255,8 +255,8 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert report.stat().st_mtime >= db.stat().st_mtime  # written by the nightly job, after
     dom = read_report(dump_dom(report, tmp_path / "profile"))
     assert list(dom.sections) == [
-        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "leverantorer",
-        "kvalitet",
+        "framat", "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process",
+        "leverantorer", "kvalitet",
     ]  # fmt: skip
     assert dom.missing == []
     m = {k: plain(v) for k, v in dom.metrics.items()}
