@@ -18,6 +18,7 @@ from hansyn.alerts.messages import (
     run_loads,
 )
 from hansyn.alerts.missing_reports import reminder_problems
+from hansyn.alerts.pipeline_changes import pipeline_problems
 from hansyn.config import Settings, load_settings
 from hansyn.publishing.versions import current_version, damage
 
@@ -137,6 +138,13 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
         except Exception as e:
             log.error("alert for run %s: the missing reports could not be read: %r", run_id, e)
             missing_reports = []
+        try:
+            contracts = pipeline_problems(settings, run_id)
+        except Exception as e:
+            log.error(
+                "alert for run %s: the contracts to follow up could not be read: %r", run_id, e
+            )
+            contracts = []
         checks, steps, published = run_findings(instance, run_id)
         run = instance.get_run_by_id(run_id)
         alert = build_alert(
@@ -149,6 +157,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
             started_by=started_by(dict(run.tags)) if run else None,
             marts_dir=str(settings.marts_dir),
             missing_reports=missing_reports,
+            contracts=contracts,
             publication=publication_problems(instance, run_id, settings),
         )
         if alert is None:

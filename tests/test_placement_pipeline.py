@@ -4,7 +4,14 @@ The marts' rules themselves are dbt unit tests in dbt_project/models/marts/_pipe
 
 from __future__ import annotations
 
+import dagster as dg
+
+from hansyn.alerts.pipeline_changes import record_pipeline_changes
+from hansyn.config import load_settings
 from hansyn.publishing.privacy import declared_privacy, relation_equations, solve_relations
+from hansyn.warehouse import warehouse
+from orchestration.run_alerts import alert_for_run
+from tests.alert_servers import alert_env, assert_nothing_sent, smtp_server, webhook_server  # noqa: F401
 
 TARGET_GROUPS = [
     "Långtidsarbetslös",
@@ -112,3 +119,73 @@ def test_the_report_leads_with_the_contracts_behind_pace_and_the_pool(tmp_path):
     cells = [plain(c) for c in re.findall(r'<td class="num">(.*?)</td>', nyanland)]
     assert [re.sub(r"<[^>]+>", "", c) for c in cells] == ["..", "..", "0", "12", ".."]
     assert scan_html(path) == []
+
+
+# --- the alert: once per contract and state -------------------------------------------------
+
+PIPELINE = [
+    # procurement_id, buyer, supplier, contract_end, remaining_places, pace, days_left, R
+    ("K1", "Fastighetskontoret", "Bygg AB", "2026-12-31", 5, "efter", 275, "2026-03-31"),
+    ("K2", "Fastighetskontoret", "Städ AB", "2026-06-30", 2, "i fas", 91, "2026-03-31"),
+    ("K3", "Park- och naturförvaltningen", "Grön AB", "2026-05-31", 0, "klar", 61, "2026-03-31"),
+    ("K4", "Park- och naturförvaltningen", None, None, 3, "löpande", None, "2026-03-31"),
+    ("K5", "Park- och naturförvaltningen", "Väg AB", "2026-07-01", 1, "i fas", 92, "2026-03-31"),
+]
+
+
+def _placement_pipeline(con, rows) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute(
+        "create or replace table marts.placement_pipeline (procurement_id varchar, "
+        "buyer_organisation varchar, supplier_name varchar, contract_end date, "
+        "remaining_places bigint, pace varchar, days_left integer, reference_date date)"
+    )
+    con.executemany("insert into marts.placement_pipeline values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_the_office_hears_of_a_contract_once_per_state(alert_env, caplog):  # noqa: F811
+    """Night 1 (R = 2026-03-31, last quarter: ending on or before 2026-06-30): K1 is behind
+    pace; K2 ends 2026-06-30 with 2 places left (its last three months); K3 ends in May but
+    is klar, K4 is open-ended and K5 ends 2026-07-01, a day after R + 3 months: none of them.
+    Night 2, the same: nothing is sent. Night 3: K2 falls behind too, a new state of it, and
+    only that is named (K1, still behind, is not named again)."""
+    import logging
+
+    mailbox, hook = alert_env
+    caplog.set_level(logging.INFO, logger="hansyn.alerts")
+    settings = load_settings()
+    instance = dg.DagsterInstance.ephemeral()
+    with warehouse(settings) as con:
+        _placement_pipeline(con, PIPELINE)
+        assert record_pipeline_changes(con, "night-1") == [
+            ("K1", "efter"),
+            ("K2", "sista kvartalet"),
+        ]
+    alert = alert_for_run(instance, "night-1", settings)
+    assert alert is not None and "2 contracts to follow up" in alert.subject, caplog.text
+    (body,) = mailbox.bodies()
+    assert (
+        "contract K1 (Fastighetskontoret, Bygg AB): behind pace (fewer placed than its elapsed "
+        "time expects); 5 places left, 275 days to 2026-12-31"
+    ) in body
+    assert (
+        "contract K2 (Fastighetskontoret, Städ AB): in its last quarter with places left; "
+        "2 places left, 91 days to 2026-06-30"
+    ) in body
+    assert "K3" not in body and "K4" not in body and "K5" not in body
+
+    mailbox.clear()
+    hook.clear()
+    with warehouse(settings) as con:
+        assert record_pipeline_changes(con, "night-2") == []
+    assert alert_for_run(instance, "night-2", settings) is None
+    assert_nothing_sent(mailbox, hook)
+
+    behind = [(*r[:5], "efter", *r[6:]) if r[0] == "K2" else r for r in PIPELINE]
+    with warehouse(settings) as con:
+        _placement_pipeline(con, behind)
+        assert record_pipeline_changes(con, "night-3") == [("K2", "efter")]
+    alert_for_run(instance, "night-3", settings)
+    (body,) = mailbox.bodies()
+    assert "contract K2 (Fastighetskontoret, Städ AB): behind pace" in body
+    assert "K1" not in body
