@@ -19,10 +19,13 @@ registrations as (
     select * from {{ ref('int_registrations_deduplicated') }}
 ),
 
+-- One sort key (Spark's ordered aggregate takes one): the list's order, a group the office
+-- added without one last, ties by name.
 target_groups as (
     select
         target_group,
-        list_order
+        lpad(cast(coalesce(list_order, 999999) as {{ dbt.type_string() }}), 6, '0') || target_group
+            as sort_key
     from {{ ref('target_groups') }}
 ),
 
@@ -53,10 +56,8 @@ open_contracts as (
 listed_target_groups as (
     select
         open_contracts.procurement_id,
-        {{ ordered_text_agg(
-            'target_groups.target_group', ', ',
-            'coalesce(target_groups.list_order, 2147483647), target_groups.target_group'
-        ) }} as target_groups
+        {{ ordered_text_agg('target_groups.target_group', ', ', 'target_groups.sort_key') }}
+            as target_groups
     from open_contracts
     inner join target_groups
         on {{ text_list_contains('open_contracts.named_target_groups', ',', 'target_groups.target_group') }}
