@@ -106,7 +106,8 @@ waiting as (
 counted as (
     select
         open_contracts.*,
-        coalesce(listed_target_groups.target_groups, '') as target_groups,
+        -- NULL when it names none (any target group): an empty text would not survive the CSV.
+        listed_target_groups.target_groups,
         coalesce(placed.placed_individuals, 0) as placed_individuals,
         coalesce(waiting.waiting_referrals, 0) as waiting_referrals
     from open_contracts
