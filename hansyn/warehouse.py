@@ -42,6 +42,9 @@ create table if not exists audit.quality_fingerprints (
 create table if not exists audit.supplier_reminders (
     report_period varchar, run_id varchar, recorded_at timestamp, suppliers varchar
 );
+create table if not exists audit.pipeline_alerts (
+    procurement_id varchar, state varchar, run_id varchar, recorded_at timestamp
+);
 create table if not exists audit.validated_files (
     source varchar, file_name varchar, file_sha256 varchar, parser_version varchar,
     suite_version varchar, run_id varchar, checked_at timestamp

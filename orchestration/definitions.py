@@ -5,6 +5,7 @@ import dagster as dg
 from .dbt_assets import dbt_resource, hansyn_dbt_assets
 from .indicator_report import indicator_report
 from .ingestion import audit_tables, ingestion_assets
+from .pipeline_followup import pipeline_followup
 from .publication import published_marts
 from .quality_checks import quality_checks, quality_checks_log
 from .schedules import nightly_refresh, nightly_schedule
@@ -24,6 +25,7 @@ defs = dg.Definitions(
         published_marts,
         indicator_report,
         supplier_followup,
+        pipeline_followup,
     ],
     asset_checks=quality_checks,
     jobs=[nightly_refresh],

@@ -17,6 +17,7 @@ from hansyn.alerts.messages import (
 )
 from hansyn.alerts.missing_reports import reminder_problems
 from hansyn.alerts.outbox import outbox_path
+from hansyn.alerts.pipeline_changes import pipeline_problems
 from hansyn.config import Settings, load_settings
 from hansyn.publishing.versions import current_version, damage
 from hansyn.sources.personnummer import masked_logger
@@ -156,6 +157,11 @@ def _build(instance, run_id: str, settings: Settings) -> Alert | None:
     except Exception as e:
         log.error("alert for run %s: the missing reports could not be read: %r", run_id, e)
         missing_reports = []
+    try:
+        contracts = pipeline_problems(settings, run_id)
+    except Exception as e:
+        log.error("alert for run %s: the contracts to follow up could not be read: %r", run_id, e)
+        contracts = []
     checks, steps, published = run_findings(instance, run_id)
     run = instance.get_run_by_id(run_id)
     return build_alert(
@@ -168,5 +174,6 @@ def _build(instance, run_id: str, settings: Settings) -> Alert | None:
         started_by=started_by(dict(run.tags)) if run else None,
         marts_dir=str(settings.marts_dir),
         missing_reports=missing_reports,
+        contracts=contracts,
         publication=publication_problems(instance, run_id, settings),
     )

@@ -164,6 +164,50 @@ TABLES = {
           ('P4', 'Lokalförvaltningen', 'Möbel AB', '2023-01-01', '2024-06-30', 5, 2, 0.4, 3,
            '2023-01-21', 20, 'ej uppfyllt');
     """,
+    # Reference date 2026-03-31. Behind pace: A1 (91 days left) and A6 (275); ending by
+    # 2026-09-30 with places left: A1 and A2; places left 6 + 1 + 2 + 0 + 4 + 5 = 18.
+    "placement_pipeline": """
+        create table pub.placement_pipeline (procurement_id varchar, title varchar,
+          buyer_organisation varchar, supplier_name varchar, contract_start date,
+          contract_end date, stadsomrade varchar, target_groups varchar,
+          required_places integer, placed_individuals bigint, remaining_places bigint,
+          waiting_referrals bigint, elapsed_share double, expected_placed_by_now double,
+          pace varchar, days_left integer, due_quarter varchar, reference_date date);
+        insert into pub.placement_pipeline values
+          ('A1', 'Städ', 'Kretslopp och vatten', 'Städ AB', '2026-01-01', '2026-06-30', '01',
+           'Nyanländ', 6, 0, 6, 3, 0.5, 3.0, 'efter', 91, '2026-Q2', '2026-03-31'),
+          ('A2', 'Park', 'Park- och naturförvaltningen', 'Grön AB', '2025-01-01',
+           '2026-09-30', '00', null, 4, 3, 1, 0, 0.7, 2.8, 'i fas', 183, '2026-Q3', '2026-03-31'),
+          ('A3', 'Bygg', 'Lokalförvaltningen', null, '2026-06-01', null, '02', null, 2, 0, 2, 0,
+           null, null, 'ej startad', null, null, '2026-03-31'),
+          ('A4', 'Mat', 'Kretslopp och vatten', 'Mat AB', '2024-01-01', '2026-05-31', '03',
+           'Ung 16–29, Försörjningsstöd', 3, 3, 0, 0, 0.9, 2.7, 'klar', 61, '2026-Q2',
+           '2026-03-31'),
+          ('A5', 'Vakt', 'Kretslopp och vatten', 'Vakt AB', '2025-01-01', null, '04', 'Nyanländ',
+           5, 1, 4, 2, null, null, 'löpande', null, null, '2026-03-31'),
+          ('A6', 'Väg', 'Park- och naturförvaltningen', 'Väg AB', '2024-01-01', '2026-12-31',
+           '02', 'Långtidsarbetslös', 6, 1, 5, 1, 0.75, 4.5, 'efter', 275, '2026-Q4',
+           '2026-03-31');
+    """,
+    # Nyanländ and Försörjningsstöd hidden (and their places per candidate); Alla 30 candidates,
+    # 18 open places → 0,60 per candidate.
+    "candidate_pool": """
+        create table pub.candidate_pool (dimension varchar, category varchar,
+          candidates bigint, waiting_over_6_months bigint, referred bigint,
+          open_places_next_year bigint, places_per_candidate double);
+        insert into pub.candidate_pool values
+          ('target_group', 'Långtidsarbetslös', 12, 8, null, 11, 0.9166666666666666),
+          ('target_group', 'Nyanländ', null, null, 0, 12, null),
+          ('target_group', 'Ung 16–29', 9, 5, null, 7, 0.7777777777777778),
+          ('target_group', 'Person med funktionsnedsättning', 0, 0, 0, 4, null),
+          ('target_group', 'Försörjningsstöd', null, 0, 0, 7, null),
+          ('stadsomrade', '01', 10, 6, 6, 10, 1.0),
+          ('stadsomrade', '02', 8, 5, 0, 9, 1.125),
+          ('stadsomrade', '03', null, null, 0, 4, null),
+          ('stadsomrade', '04', 6, 0, 0, 8, 1.3333333333333333),
+          ('stadsomrade', '99', null, 0, 0, 4, null),
+          ('Alla', 'Alla', 30, 18, 6, 18, 0.6);
+    """,
     # 2023: 3 persons in paid work → every kronor figure hidden. 2024: W = 100 000 at the
     # default rates → kommunen 21 120 + 20 000, regionen 11 480, staten 31 420 + 5 000 (a NULL
     # saving: incomplete), individen 67 400 − 25 000, samhället 131 420. 2025: W = 60 000 at

@@ -61,6 +61,11 @@ SPEC_COLUMNS = {
     "process_sync": "procurement_id buyer_organisation supplier_name contract_start contract_end "
     "required_places placed_individuals fill_rate referred_candidates first_placement_date "
     "days_to_first_placement status",
+    "placement_pipeline": "procurement_id title buyer_organisation supplier_name contract_start "
+    "contract_end stadsomrade target_groups required_places placed_individuals remaining_places "
+    "waiting_referrals elapsed_share expected_placed_by_now pace days_left due_quarter",
+    "candidate_pool": "dimension category candidates waiting_over_6_months referred "
+    "open_places_next_year places_per_candidate",
     "load_quality": "source file_name file_sha256 loaded_at rows_read rows_loaded rows_rejected "
     "status message",
     "supplier_reporting": "supplier_org_number supplier_name report_period contracts_running "
@@ -250,8 +255,8 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
     assert report.stat().st_mtime >= db.stat().st_mtime  # written by the nightly job, after
     dom = read_report(dump_dom(report, tmp_path / "profile"))
     assert list(dom.sections) == [
-        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "leverantorer",
-        "kvalitet",
+        "framat", "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process",
+        "leverantorer", "kvalitet",
     ]  # fmt: skip
     assert dom.missing == []
     m = {k: plain(v) for k, v in dom.metrics.items()}

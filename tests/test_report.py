@@ -132,8 +132,8 @@ def test_breakdowns_trends_and_labels(full_report):
     html = full_report.read_text(encoding="utf-8")
     dom = read_report(html)
     assert list(dom.sections) == [
-        "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process", "leverantorer",
-        "kvalitet",
+        "framat", "i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process",
+        "leverantorer", "kvalitet",
     ]  # fmt: skip
     # A chart in every section but data quality (a table); trends over years and waves.
     sections = ["i1", "nationellt", "i2", "i3", "nytta", "geografi", "i4", "process"]
@@ -321,9 +321,11 @@ def test_small_numbers_are_never_shown(full_report):
     # Every hidden count of the fixture shows as "..": i2 Nyanländ's 4 counts, i3 under_30
     # (card and table: 2), the placed of Sydväst and of mellanområde 36 (2), the Deltagare's
     # respondents (1), the persons in paid work in 2023 (1), i2 Ung 16–29's 4 counts and the
-    # matched of aktivitetsersättning against the comparison group (card and table: 2)
-    # → 4 + 2 + 2 + 1 + 1 + 4 + 2 = 16.
-    assert html.count('class="pc">..<') == 16
+    # matched of aktivitetsersättning against the comparison group (card and table: 2), and the
+    # candidate pool's 8 (Långtidsarbetslös' and Ung 16–29's referred, Nyanländ's candidates
+    # and waiting, Försörjningsstöd's candidates, area 03's candidates and waiting, 99's
+    # candidates) → 4 + 2 + 2 + 1 + 1 + 4 + 2 + 8 = 24.
+    assert html.count('class="pc">..<') == 24
     assert "&lt;5" not in html  # a complementary cell is ≥ 5: nothing says "under 5"
 
 
@@ -342,6 +344,7 @@ def test_sections_say_when_a_table_is_not_published(tmp_path):
         "i2_effect_estimates",
         "national_benchmark",
         "supplier_reporting",
+        "placement_pipeline",
     }
     assert plain(dom.metrics["i1.share_employment"]) == "50 %"
 
@@ -351,7 +354,7 @@ def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
     dom = read_report(r.build_report(db, GENERATED))
     # Indicator 2 says so for both its tables (the effect and before/after); the suppliers'
     # section names the first of its two.
-    assert len(dom.missing) == 11
+    assert len(dom.missing) == 12
     assert set(dom.missing) >= {"i1_procurement_share", "i3_individuals", "load_quality"}
 
 
@@ -371,6 +374,7 @@ def test_write_report_is_atomic_and_needs_the_published_file(tmp_path):
 def test_chromium_renders_every_section(full_report, tmp_path):
     dom = read_report(dump_dom(full_report, tmp_path / "profile"))
     assert dom.sections == {
+        "framat": "Framåt – platser och kandidater",
         "i1": "Indikator 1 – Upphandlingar med social hänsyn",
         "nationellt": "Nationell jämförelse – staden bland Sveriges kommuner",
         "i2": "Indikator 2 – Minskat behov av ersättning",
@@ -386,7 +390,7 @@ def test_chromium_renders_every_section(full_report, tmp_path):
     assert plain(dom.metrics["i2.saving"]) == "460 000 kr*"
     assert plain(dom.metrics["i2.effect.försörjningsstöd"]) == "−8 000 kr"
     assert plain(dom.metrics["benchmark.share.2024.riket"]) == "25,0 %"
-    # The print CSS starts each of the 9 sections on a new page (summary first).
+    # The print CSS starts each of the 11 sections on a new page (summary first).
     pages = print_pdf(full_report, tmp_path / "profile", tmp_path / "report.pdf")
     assert pages >= 10
 
@@ -411,6 +415,8 @@ def test_every_fixture_table_is_in_the_report():
         "national_benchmark",
         "supplier_reporting",
         "supplier_scorecard",
+        "placement_pipeline",
+        "candidate_pool",
     }
 
 

@@ -66,17 +66,29 @@
 {%- endmacro %}
 
 {#- A relation over rows: within each `partition_by` group, the rows' `sums` add up to a total
-    that is a row of the same table (`part_column` = `total_value`), a row of another mart
-    (`total_model`.`total_column`, same partition values), or revealed by other columns
-    (`total_revealed_by`: treated as published unless the parts together are 1–4). -#}
+    that is a row of the same table (`part_column` = `total_value`), one row of the same table
+    that is every group's total (`total_row`: {column: value}, e.g. candidate_pool's Alla row
+    for each dimension), a row of another mart (`total_model`.`total_column`, same partition
+    values), or revealed by other columns (`total_revealed_by`: treated as published unless the
+    parts together are 1–4). -#}
 {% macro _complementary_rows(source, name, columns, relation) -%}
     {%- set by = relation['partition_by'] -%}
     {%- set sums = relation['sums'] -%}
     {%- set value = sums[0] -%}
     {%- set flag = value ~ '_hidden' -%}
     {%- set ties = relation.get('tie_break') or [] -%}
-    {%- set is_total_row = ("c." ~ relation['part_column'] ~ " = '" ~ relation['total_value'] ~ "'")
-        if relation.get('total_value') else 'false' -%}
+    {%- set total_row = relation.get('total_row') or {} -%}
+    {%- set matches_total_row = [] -%}
+    {%- for column, total in total_row.items() -%}
+        {%- do matches_total_row.append("c." ~ column ~ " = '" ~ total ~ "'") -%}
+    {%- endfor -%}
+    {%- if relation.get('total_value') -%}
+        {%- set is_total_row = "c." ~ relation['part_column'] ~ " = '" ~ relation['total_value'] ~ "'" -%}
+    {%- elif total_row -%}
+        {%- set is_total_row = '(' ~ matches_total_row | join(' and ') ~ ')' -%}
+    {%- else -%}
+        {%- set is_total_row = 'false' -%}
+    {%- endif -%}
     {%- set window = 'partition by ' ~ by | join(', ') -%}
     {%- set ranked = 'partition by ' ~ by | join(', ') ~ ', is_candidate order by '
         ~ ([value] + ties) | join(', ') -%}
@@ -115,6 +127,8 @@
                 {{ is_total_row }} as is_total,
                 {%- if relation.get('total_value') %}
                 {{ is_total_row }} and c.{{ flag }} as total_is_hidden,
+                {%- elif total_row %}
+                total_row.is_hidden as total_is_hidden,
                 {%- elif relation.get('total_model') %}
                 t.{{ by[0] }} is not null and t.{{ relation['total_column'] }} is null
                     as total_is_hidden,
@@ -124,6 +138,14 @@
                 {%- endif %}
                 not {{ is_total_row }} and not c.{{ flag }} and c.{{ value }} > 0 as is_candidate
             from {{ source }} as c
+            {%- if total_row %}
+            -- The total row sits outside every group: its flag is read once, for all of them.
+            cross join (
+                select count(*) > 0 as is_hidden
+                from {{ source }} as c
+                where {{ is_total_row }} and c.{{ flag }}
+            ) as total_row
+            {%- endif %}
             {%- if relation.get('total_model') %}
             left join {{ ref(relation['total_model']) }} as t
                 on {% for column in by %}c.{{ column }} = t.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}

@@ -109,7 +109,7 @@ def cause_in_words(errors: list[tuple[str, str]]) -> str:
 @dataclass
 class Problem:
     kind: str  # refused | duplicate | waiting | rejected_rows | check_failed | step_failed |
-    # report_missing | publication_repaired | publication_damaged
+    # report_missing | contract_alert | publication_repaired | publication_damaged
     source: str | None
     file_name: str | None
     what: str
@@ -281,13 +281,17 @@ def build_alert(
     marts_dir: str | None = None,
     missing_reports: list[Problem] = (),
     publication: list[Problem] = (),
+    contracts: list[Problem] = (),
 ) -> Alert | None:
     """The run's one message, or None when there is nothing to report. `missing_reports`: the
     suppliers whose report for the last due quarter is missing, on the night it falls due
     (`missing_reports.reminder_problems`). `publication`: what the night's publication repaired
-    or removed of an earlier one (a deleted file, a killed publication's leftovers)."""
+    or removed of an earlier one (a deleted file, a killed publication's leftovers).
+    `contracts`: the contracts that fell behind pace or entered their last quarter with places
+    left, on the night they did (`pipeline_changes.pipeline_problems`)."""
     problems = file_problems(loads, settings.rejected_rows_threshold)
     problems += list(missing_reports)
+    problems += list(contracts)
     problems += list(publication)
     problems += check_problems(failed_checks)
     problems += [
@@ -316,6 +320,8 @@ def build_alert(
         parts.append(_plural(counts["step_failed"], "step") + " failed")
     if counts.get("report_missing"):
         parts.append(_plural(counts["report_missing"], "supplier report") + " missing")
+    if counts.get("contract_alert"):
+        parts.append(_plural(counts["contract_alert"], "contract") + " to follow up")
     if counts.get("publication_repaired"):
         parts.append("the last publication repaired")
     if counts.get("publication_damaged"):

@@ -458,6 +458,19 @@ def relation_equations(
                             continue
                         total = (table, totals[0], column)
                         values[total] = _number(rows[totals[0]].get(column))
+                    elif relation.get("total_row"):
+                        # One row of the table is every group's total (candidate_pool's Alla).
+                        where = relation["total_row"].items()
+                        totals = [
+                            i
+                            for i, row in enumerate(rows)
+                            if all(str(row.get(c)) == str(v) for c, v in where)
+                        ]
+                        parts_rows = [i for i in members if i not in totals]
+                        if not totals or not parts_rows:
+                            continue
+                        total = (table, totals[0], column)
+                        values[total] = _number(rows[totals[0]].get(column))
                     elif relation.get("total_model"):
                         other = tables.get(relation["total_model"]) or []
                         match = [j for j, r in enumerate(other) if key(r) == k]

@@ -159,6 +159,64 @@ def _share(part: float | None, whole: float | None) -> float | None:
 # --- the sections -------------------------------------------------------------------------------
 
 
+PACES = [("efter", "Efter"), ("i fas", "I fas"), ("löpande", "Löpande"),
+         ("ej startad", "Ej startad"), ("klar", "Klar")]  # fmt: skip
+WHOLE_CITY = "00"
+POOL_DIMENSIONS = [("target_group", "Per målgrupp"), ("stadsomrade", "Per stadsområde")]
+
+
+def section_pipeline(pub: Published) -> Section:
+    """Looking ahead, what the job brokers act on this week: the contracts behind pace, then
+    those that end within two quarters (Avtalsslut no later than the reference date + 6 months)
+    with places left, and the candidate pool beside the places open to it."""
+    s = _section(
+        pub, "framat", "Framåt – platser och kandidater", "placement_pipeline", "candidate_pool"
+    )
+    if s.missing:
+        return s
+    names = area_names(pub, "stadsomrade")
+    names[WHOLE_CITY] = "Hela staden"
+    contracts = pub.rows(
+        "select procurement_id, title, buyer_organisation, supplier_name, stadsomrade, "
+        "target_groups, remaining_places, waiting_referrals, pace, days_left, contract_end, "
+        "contract_end <= reference_date + interval 6 month as due_soon "
+        "from placement_pipeline order by days_left nulls last, procurement_id"
+    )
+    for r in contracts:
+        r["area"] = names.get(r["stadsomrade"], r["stadsomrade"])
+        r["groups"] = r["target_groups"] or "Alla målgrupper"
+    behind = [r for r in contracts if r["pace"] == "efter"]
+    due = [r for r in contracts if r["due_soon"] and r["remaining_places"] > 0]
+    counts = {pace: sum(1 for r in contracts if r["pace"] == pace) for pace, _ in PACES}
+    pool = pub.rows(
+        "select dimension, category, candidates, waiting_over_6_months, referred, "
+        "open_places_next_year, places_per_candidate from candidate_pool"
+    )
+    alla = next((r for r in pool if r["dimension"] == "Alla"), None)
+    for r in pool:
+        r["name"] = (
+            names.get(r["category"], r["category"])
+            if r["dimension"] == "stadsomrade"
+            else r["category"]
+        )
+    s.data = {
+        "paces": [(pace, name, counts[pace]) for pace, name in PACES],
+        "remaining": _sum(r["remaining_places"] for r in contracts),
+        "behind": behind,
+        "due": due,
+        "pool": [
+            (title, sorted((r for r in pool if r["dimension"] == dim), key=lambda r: r["category"]))
+            for dim, title in POOL_DIMENSIONS
+        ],
+        "alla": alla,
+    }
+    s.summary = (
+        f"{fmt_int(len(behind))} avtal ligger efter i takt, "
+        f"{fmt_int(len(due))} slutar inom två kvartal med platser kvar"
+    )
+    return s
+
+
 def section_i1(pub: Published) -> Section:
     s = _section(pub, "i1", "Indikator 1 – Upphandlingar med social hänsyn", "i1_procurement_share")
     if s.missing:
@@ -998,6 +1056,7 @@ def data_dates(pub: Published, published_at: dt.datetime) -> list[tuple[str, str
 
 
 SECTIONS = [
+    section_pipeline,
     section_i1,
     section_benchmark,
     section_i2,

@@ -23,7 +23,7 @@ def write(world: World, folder: Path, rng: random.Random) -> list[Path]:
     for i, snapshot in enumerate(world.snapshot_dates):
         rows = []
         for c in world.contracts:
-            if c.first_snapshot > snapshot or c.start > snapshot:
+            if c.first_snapshot > snapshot or (c.start > snapshot and not c.listed_before_start):
                 continue
             places = c.required_places
             if snapshot != newest and places and rng.random() < 0.2:

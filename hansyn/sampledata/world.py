@@ -140,6 +140,9 @@ class Contract:
     execution_area: str | None
     advertised: bool  # in the agency's statistics
     first_snapshot: dt.date
+    # Signed before it starts: in the register's snapshots from first_snapshot on, even before
+    # its start (the pipeline's contracts that have not started).
+    listed_before_start: bool = False
 
 
 @dataclass
@@ -316,4 +319,72 @@ def build_world(seed: int = 2026, scale: float = 1.0) -> World:
                     extent=rng.choice([25, 50, 75, 100, 100, 100]),
                 )
             )
+    _add_pipeline(world, random.Random(f"{seed}-pipeline"), used)
     return world
+
+
+# The contracts signed in the newest snapshot's quarter (TODAY = 2026-03-31), one for each pace
+# of placement_pipeline: (start, end, places, area, target groups, with a supplier yet).
+# Byggentreprenader, as most employment requirements are, and not advertised: indicator 1's
+# services, the agency's statistics and the suppliers' due reports stay as they were.
+PIPELINE_CONTRACTS = [
+    # ej startad: starts after the snapshot.
+    (dt.date(2026, 5, 1), dt.date(2027, 10, 31), 4, "02", ["Nyanländ", "Långtidsarbetslös"], True),
+    (dt.date(2026, 9, 1), None, 3, None, [], False),  # not awarded yet, open to every group
+    # löpande: open-ended, started.
+    (dt.date(2026, 1, 15), None, 5, "04", ["Ung 16–29"], True),
+    # efter: 6 × 90/181 days = 2.98 expected by now, nobody placed; ends within a quarter.
+    (dt.date(2026, 1, 1), dt.date(2026, 6, 30), 6, "01", ["Försörjningsstöd"], True),
+    # efter: 8 × 90/273 = 2.6 expected; ends within two quarters.
+    (dt.date(2026, 1, 1), dt.date(2026, 9, 30), 8, None, ["Långtidsarbetslös", "Ung 16–29"], True),
+    # i fas: 3 × 59/730 = 0.24 expected, floor 0.
+    (dt.date(2026, 2, 1), dt.date(2028, 1, 31), 3, "03", ["Nyanländ"], True),
+]
+
+
+def _add_pipeline(world: World, rng: random.Random, used: set[str]) -> None:
+    """The contracts of PIPELINE_CONTRACTS, and persons registered this winter whom the job
+    brokers referred to them (no placement yet: they wait). Drawn from their own generator and
+    added after everything else, so that the rest of the city is as it was."""
+    buyers = city_buyers()
+    added = []
+    for i, (start, end, places, area, groups, awarded) in enumerate(PIPELINE_CONTRACTS):
+        org, buyer = rng.choice(buyers)
+        cpv = rng.choice(WORKS_CPV)
+        supplier = rng.choice(SUPPLIERS) if awarded else (None, None)
+        contract = Contract(
+            procurement_id=f"GBG-2026-{9001 + i:04d}",
+            diarienummer=f"2026/{rng.randint(100, 9999)}",
+            title=f"{cpv.split(' ', 1)[1]} etapp {i + 1}",
+            buyer_org_number=org,
+            buyer_organisation=buyer,
+            procurement_type="Byggentreprenader",
+            cpv=cpv,
+            start=start,
+            end=end,
+            workers=rng.randint(10, 40),
+            social_level=rng.choice([3, 4]),
+            required_places=places,
+            target_groups=groups,
+            supplier_org_number=supplier[0],
+            supplier_name=supplier[1],
+            execution_area=area,
+            advertised=False,
+            first_snapshot=world.snapshot_dates[-1],
+            listed_before_start=True,
+        )
+        world.contracts.append(contract)
+        added.append(contract)
+    target_groups = list(reference.target_groups())
+    primar = [g["primaromrade"] for g in world.geography]
+    for _ in range(max(6, round(20 * world.scale))):
+        world.registrations.append(
+            Registration(
+                person=make_person(rng, used),
+                target_group=rng.choice(target_groups),
+                primaromrade=rng.choice(primar),
+                registered=_date_between(rng, dt.date(2026, 1, 2), dt.date(2026, 3, 20)),
+                deregistered=None,
+                referred_to=rng.choice(added).procurement_id,
+            )
+        )
