@@ -124,7 +124,7 @@ open_places as (
             (
                 categories.dimension = 'target_group'
                 and (
-                    running.target_groups is null
+                    running.target_groups = ''
                     or {{ text_list_contains('running.target_groups', ', ', 'categories.category') }}
                 )
             )

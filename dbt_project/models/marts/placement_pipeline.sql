@@ -106,8 +106,7 @@ waiting as (
 counted as (
     select
         open_contracts.*,
-        -- NULL when it names none (any target group): an empty text would not survive the CSV.
-        listed_target_groups.target_groups,
+        coalesce(listed_target_groups.target_groups, '') as target_groups,
         coalesce(placed.placed_individuals, 0) as placed_individuals,
         coalesce(waiting.waiting_referrals, 0) as waiting_referrals
     from open_contracts
