@@ -142,7 +142,8 @@ def test_csv_is_what_swedish_excel_reads(sample):
         types = ", ".join(f"'{name}': '{dtype}'" for name, dtype, *_ in schema)
         back = (
             f"read_csv('{path}', delim=';', decimal_separator=',', header=true, "
-            f"columns={{{types}}})"
+            # An empty text is written "" and NULL as nothing: read back, they stay apart.
+            f"allow_quoted_nulls=false, columns={{{types}}})"
         )
         cols = ", ".join(
             f"date_trunc('second', \"{n}\")" if t.startswith("TIMESTAMP") else f'"{n}"'
