@@ -50,7 +50,7 @@ SPEC_COLUMNS = {
     "socioeconomic_value": "year actor wage_related_sek benefits_avoided_sek total_sek "
     "benefits_complete paid_placement_months parameters_valid_from",
     "socioeconomic_parameter_sets": "valid_from parameter placement_type value unit source",
-    "i3_placements": "year placement_type target_group stadsomrade placements individuals",
+    "i3_placements": "year dimension category placements individuals",
     "i3_individuals": "year individuals placements women men under_30",
     "i4_stakeholder_survey": "wave role dimension respondents mean_score share_positive "
     "ci95_low ci95_high change_from_previous_wave",

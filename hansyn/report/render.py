@@ -458,22 +458,22 @@ def section_i2(pub: Published) -> Section:
     return s
 
 
-def _breakdown(pub: Published, year: int, column: str, names: dict[str, str]) -> list[Bar]:
+def _breakdown(pub: Published, year: int, dimension: str, names: dict[str, str]) -> list[dict]:
+    """One way of breaking the year down (i3_placements): every category, with its placements
+    and persons as published (NULL: hidden)."""
     rows = pub.rows(
-        f"select {column} as key, sum(placements) as placements, "
-        "count(*) filter (where placements is null) as suppressed "
-        f"from i3_placements where year = ? group by {column} order by {column}",
-        [year],
+        "select category, placements, individuals from i3_placements "
+        "where year = ? and dimension = ? order by category",
+        [year, dimension],
     )
-    return [
-        Bar(
-            names.get(r["key"], r["key"] or "(okänd)"),
-            r["placements"],
-            at_least(r["placements"], r["suppressed"] > 0),
-            person_count=True,
-        )
-        for r in rows
-    ]
+    return [{**r, "name": names.get(r["category"], r["category"])} for r in rows]
+
+
+def _breakdown_chart(title: str, rows: list[dict]) -> str:
+    return charts.hbar_chart(
+        title,
+        [Bar(r["name"], r["placements"], fmt_count(r["placements"]), True) for r in rows],
+    )
 
 
 def section_i3(pub: Published) -> Section:
@@ -511,24 +511,25 @@ def section_i3(pub: Published) -> Section:
         )
     s.data["placements_published"] = pub.has("i3_placements")
     if pub.has("i3_placements"):
-        # The newest year may have just begun, with every cell under 5: show the newest year
-        # that has anything to show.
-        newest = pub.one("select max(year) as year from i3_placements where placements is not null")
+        # The newest year may have just begun, with every category under 5: show the newest
+        # year that has anything to show.
+        newest = pub.one("select max(year) as year from i3_placements where placements > 0")
         y = newest["year"] if newest else None
         if y is not None:
             areas = area_names(pub, "stadsomrade")
+            types = _breakdown(pub, y, "placement_type", {})
+            groups = _breakdown(pub, y, "target_group", {})
+            places = _breakdown(pub, y, "stadsomrade", areas)
             s.data["breakdown"] = {
                 "year": y,
-                "types": charts.hbar_chart(
-                    f"Insatser per insatstyp {y}", _breakdown(pub, y, "placement_type", {})
-                ),
-                "groups": charts.hbar_chart(
-                    f"Insatser per målgrupp {y}", _breakdown(pub, y, "target_group", {})
-                ),
-                "areas": charts.hbar_chart(
-                    f"Insatser per stadsområde {y}", _breakdown(pub, y, "stadsomrade", areas)
-                ),
-            }
+                "tables": [
+                    ("Insatstyp", types, _breakdown_chart(f"Insatser per insatstyp {y}", types)),
+                    ("Målgrupp vid start", groups,
+                     _breakdown_chart(f"Insatser per målgrupp {y}", groups)),
+                    ("Stadsområde vid start", places,
+                     _breakdown_chart(f"Insatser per stadsområde {y}", places)),
+                ],
+            }  # fmt: skip
     return s
 
 
