@@ -63,6 +63,7 @@ SPEC_COLUMNS = {
     "days_to_first_placement status",
     "load_quality": "source file_name file_sha256 loaded_at rows_read rows_loaded rows_rejected "
     "status message",
+    "data_coverage": "source part files_loaded rows_loaded covers_from covers_to last_loaded_at",
     "supplier_reporting": "supplier_org_number supplier_name report_period contracts_running "
     "status received_file placements_reported",
     "supplier_scorecard": "supplier_org_number supplier_name contracts_with_requirement "
