@@ -959,7 +959,8 @@ select
     y.year, c.dimension, c.category,
     coalesce(n.placements, 0) as placements, coalesce(n.individuals, 0) as individuals,
     coalesce(n.placements, 0) as v,
-    coalesce(g.placed_individuals is null, coalesce(n.individuals, 0) between 1 and 4) as hidden,
+    case when g.year is not null then g.placed_individuals is null
+        else coalesce(n.individuals, 0) between 1 and 4 end as hidden,
     g.year is null as may_hide
 from (select distinct start_year as year from placements_at_start) y
 cross join categories c
