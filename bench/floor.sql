@@ -456,14 +456,15 @@ create or replace macro relation_holds(n, s, total_hidden) as
     (n = 0 and not total_hidden) or (total_hidden and n >= 1) or (n >= 2 and s > n);
 
 -- `is_total` marks a group's total row (never hidden here), `total_hidden` a row saying the
--- group's total is hidden (a hidden total row, another table's NULL, or a total of 1–4).
-create or replace macro hide_parts(tbl, grp, ord, is_total, total_hidden) as table
+-- group's total is hidden (a hidden total row, another table's NULL, or a total of 1–4);
+-- only rows with `may_hide` are hidden further.
+create or replace macro hide_parts(tbl, grp, ord, is_total, total_hidden, may_hide := true) as table
     with flagged as (
         select
             *,
             is_total as _is_total,
             total_hidden as _total_hidden,
-            not is_total and not hidden and v > 0 as _candidate
+            not is_total and not hidden and v > 0 and may_hide as _candidate
         from query_table(tbl)
     ),
     ranked as (
@@ -511,87 +512,6 @@ create or replace macro part_hidden(p_hidden, p, q_hidden, q, q_first, total_hid
 -- another table) would give them away, so it is hidden instead.
 create or replace macro unprotectable(n_hidden, n_shown_nonzero, hidden_sum) as
     n_hidden >= 1 and n_shown_nonzero = 0 and hidden_sum <= n_hidden;
-
--- The cells of i3_placements unsuppressed: a cell of 1–4 persons hides both its counts.
-create or replace temp table i3_cells as
-select
-    start_year as year, placement_type, target_group, stadsomrade,
-    count(*) as placements, count(distinct pnr) as individuals,
-    count(*) as v, count(distinct pnr) between 1 and 4 as hidden
-from placements_at_start
-group by all;
-
--- Women + men = individuals, the relation within a row; a year whose cells are all hidden and
--- each 1 placement hides its placements (i3_placements' relation to this table).
-create or replace table i3_individuals as
-with persons_by_year as (
-    select start_year as year, pnr, any_value(sex) as sex,
-        arg_min(age_at_start, start_date) as age, count(*) as placements
-    from placements_at_start group by all
-),
-counted as (
-    select year, count(*) as individuals, sum(placements) as placements,
-        count(*) filter (where sex = 'F') as women, count(*) filter (where sex = 'M') as men,
-        count(*) filter (where age < 30) as under_30
-    from persons_by_year group by all
-),
-unprotected_years as (
-    select year from i3_cells group by year
-    having unprotectable(count(*) filter (where hidden),
-        count(*) filter (where not hidden and v > 0), sum(v) filter (where hidden))
-),
-cells as (
-    select
-        *, individuals between 1 and 4 as individuals_hidden,
-        individuals between 1 and 4 or year in (select year from unprotected_years)
-            as placements_hidden,
-        women between 1 and 4 as women_hidden, men between 1 and 4 as men_hidden
-    from counted
-),
-round_1 as (
-    select * replace (
-        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
-            as women_hidden,
-        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
-    )
-    from cells
-),
-round_2 as (
-    select * replace (
-        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
-            as women_hidden,
-        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
-    )
-    from round_1
-)
-select
-    cast(year as integer) as year,
-    cast(case when individuals_hidden then null else individuals end as bigint) as individuals,
-    cast(case when placements_hidden then null else placements end as bigint) as placements,
-    cast(case when women_hidden then null else women end as bigint) as women,
-    cast(case when men_hidden then null else men end as bigint) as men,
-    cast(few(under_30, under_30) as bigint) as under_30
-from round_2
-order by year;
-
--- The cells' placements sum to the year's in i3_individuals.
-create or replace temp table i3_cells_0 as
-select c.*, i.placements is null as total_missing
-from i3_cells c join i3_individuals i using (year);
-create or replace temp table i3_cells_1 as
-select * from hide_parts('i3_cells_0', year, [placement_type, target_group, stadsomrade], false,
-    total_missing);
-create or replace temp table i3_cells_2 as
-select * from hide_parts('i3_cells_1', year, [placement_type, target_group, stadsomrade], false,
-    total_missing);
-
-create or replace table i3_placements as
-select
-    cast(year as integer) as year, placement_type, target_group, stadsomrade,
-    cast(case when hidden then null else placements end as bigint) as placements,
-    cast(case when hidden then null else individuals end as bigint) as individuals
-from i3_cells_2
-order by year, placement_type, target_group, stadsomrade;
 
 create or replace table process_sync as
 with placed as (
@@ -1005,6 +925,124 @@ select
     expected_individuals, case when not hidden then deviation end as deviation,
     case when not hidden then placement_share end as placement_share
 from geo_mellanomrade_4 order by year, mellanomrade;
+
+-- --- indicator 3 (after the geography: an area's persons there are its persons here) ----------
+
+-- i3_placements' categories, one way at a time, every category in every year (0 where nothing
+-- started). A category of 1–4 persons hides both its counts; the areas 01–04 are hidden where
+-- geographic_distribution hides them, and only there.
+create or replace temp table i3_cells as
+with placed as (
+    select start_year as year, 'placement_type' as dimension, placement_type as category, pnr
+    from placements_at_start
+    union all
+    select start_year, 'target_group', target_group, pnr from placements_at_start
+    union all
+    select start_year, 'stadsomrade', stadsomrade, pnr from placements_at_start
+),
+categories as (
+    select 'placement_type' as dimension, placement_type as category
+    from read_csv('@SEEDS@/placement_types.csv', all_varchar = true)
+    union select 'target_group', target_group
+    from read_csv('@SEEDS@/target_groups.csv', all_varchar = true)
+    union select 'target_group', 'Okänd'
+    union select 'stadsomrade', stadsomrade
+    from read_csv('@SEEDS@/stadsomraden.csv', all_varchar = true)
+    union select 'stadsomrade', '99'
+    union select distinct dimension, category from placed
+),
+counted as (
+    select year, dimension, category, count(*) as placements, count(distinct pnr) as individuals
+    from placed group by all
+)
+select
+    y.year, c.dimension, c.category,
+    coalesce(n.placements, 0) as placements, coalesce(n.individuals, 0) as individuals,
+    coalesce(n.placements, 0) as v,
+    case when g.year is not null then g.placed_individuals is null
+        else coalesce(n.individuals, 0) between 1 and 4 end as hidden,
+    g.year is null as may_hide
+from (select distinct start_year as year from placements_at_start) y
+cross join categories c
+left join counted n on n.year = y.year and n.dimension = c.dimension and n.category = c.category
+left join geographic_distribution g
+    on c.dimension = 'stadsomrade' and g.year = y.year and g.stadsomrade = c.category;
+
+-- Women + men = individuals, the relation within a row; a year with a breakdown whose hidden
+-- categories are one or each 1 placement, with none left that may be hidden with them, hides
+-- its placements (i3_placements' relation to this table).
+create or replace table i3_individuals as
+with persons_by_year as (
+    select start_year as year, pnr, any_value(sex) as sex,
+        arg_min(age_at_start, start_date) as age, count(*) as placements
+    from placements_at_start group by all
+),
+counted as (
+    select year, count(*) as individuals, sum(placements) as placements,
+        count(*) filter (where sex = 'F') as women, count(*) filter (where sex = 'M') as men,
+        count(*) filter (where age < 30) as under_30
+    from persons_by_year group by all
+),
+unprotected_years as (
+    select distinct year from (
+        select year, count(*) filter (where hidden) as n, sum(v) filter (where hidden) as s,
+            count(*) filter (where not hidden and may_hide and v > 0) as candidates
+        from i3_cells group by year, dimension
+    )
+    where n >= 1 and candidates = 0 and not (n >= 2 and s > n)
+),
+cells as (
+    select
+        *, individuals between 1 and 4 as individuals_hidden,
+        individuals between 1 and 4 or year in (select year from unprotected_years)
+            as placements_hidden,
+        women between 1 and 4 as women_hidden, men between 1 and 4 as men_hidden
+    from counted
+),
+round_1 as (
+    select * replace (
+        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
+            as women_hidden,
+        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
+    )
+    from cells
+),
+round_2 as (
+    select * replace (
+        part_hidden(women_hidden, women, men_hidden, men, false, individuals_hidden)
+            as women_hidden,
+        part_hidden(men_hidden, men, women_hidden, women, true, individuals_hidden) as men_hidden
+    )
+    from round_1
+)
+select
+    cast(year as integer) as year,
+    cast(case when individuals_hidden then null else individuals end as bigint) as individuals,
+    cast(case when placements_hidden then null else placements end as bigint) as placements,
+    cast(case when women_hidden then null else women end as bigint) as women,
+    cast(case when men_hidden then null else men end as bigint) as men,
+    cast(few(under_30, under_30) as bigint) as under_30
+from round_2
+order by year;
+
+-- Per (year, dimension) the categories' placements sum to the year's in i3_individuals.
+create or replace temp table i3_cells_0 as
+select c.*, i.placements is null as total_missing
+from i3_cells c join i3_individuals i using (year);
+create or replace temp table i3_cells_1 as
+select * from hide_parts('i3_cells_0', (year, dimension), [category], false, total_missing,
+    may_hide);
+create or replace temp table i3_cells_2 as
+select * from hide_parts('i3_cells_1', (year, dimension), [category], false, total_missing,
+    may_hide);
+
+create or replace table i3_placements as
+select
+    cast(year as integer) as year, dimension, category,
+    cast(case when hidden then null else placements end as bigint) as placements,
+    cast(case when hidden then null else individuals end as bigint) as individuals
+from i3_cells_2
+order by year, dimension, category;
 
 -- --- the survey: indicator 4 -----------------------------------------------------------------
 

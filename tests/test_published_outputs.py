@@ -7,6 +7,7 @@ tests/test_cli.py and tests/test_privacy_guard.py.)"""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import fcntl
 import hashlib
 import io
@@ -50,7 +51,7 @@ SPEC_COLUMNS = {
     "socioeconomic_value": "year actor wage_related_sek benefits_avoided_sek total_sek "
     "benefits_complete paid_placement_months parameters_valid_from",
     "socioeconomic_parameter_sets": "valid_from parameter placement_type value unit source",
-    "i3_placements": "year placement_type target_group stadsomrade placements individuals",
+    "i3_placements": "year dimension category placements individuals",
     "i3_individuals": "year individuals placements women men under_30",
     "i4_stakeholder_survey": "wave role dimension respondents mean_score share_positive "
     "ci95_low ci95_high change_from_previous_wave",
@@ -68,6 +69,7 @@ SPEC_COLUMNS = {
     "open_places_next_year places_per_candidate",
     "load_quality": "source file_name file_sha256 loaded_at rows_read rows_loaded rows_rejected "
     "status message",
+    "data_coverage": "source part files_loaded rows_loaded covers_from covers_to last_loaded_at",
     "supplier_reporting": "supplier_org_number supplier_name report_period contracts_running "
     "status received_file placements_reported",
     "supplier_scorecard": "supplier_org_number supplier_name contracts_with_requirement "
@@ -312,10 +314,19 @@ def test_report_renders_every_section_with_the_marts_numbers(sample, tmp_path):
             assert m[f"benchmark.share.{year}.stad"] == f"{_swedish(share * 100, 1)} %"
         assert m[f"benchmark.share.{year}.riket"] == f"{_swedish(nation * 100, 1)} %"
 
-    # Indicator 3: the headline is i3_individuals of the latest year.
+    # Indicator 3: the headline is i3_individuals of the latest whole year, the last one the
+    # suppliers' reports cover to 31 December (data_coverage; the sample city's run to 31 March).
     individuals, women, men = query(
-        db, "select individuals, women, men from i3_individuals order by year desc limit 1"
+        db,
+        "select individuals, women, men from i3_individuals where year <= ("
+        "  select year(covers_to) - case when month(covers_to) = 12 and day(covers_to) = 31 "
+        "  then 0 else 1 end from data_coverage where source = 'leverantorsrapporter') "
+        "order by year desc limit 1",
     )[0]
+    assert query(
+        db, "select covers_to from data_coverage where source = 'leverantorsrapporter'"
+    ) == [(dt.date(2026, 3, 31),)]
+    assert "jan–mar 2026, delår" in plain(dom.texts["i3"])
     for name, value in (("i3.individuals", individuals), ("i3.women", women), ("i3.men", men)):
         assert m[name] == (".." if value is None else _swedish(value, 0)), name
 

@@ -198,22 +198,53 @@ def test_refresh_publishes_indicator_3_and_process_sync_as_worked_out_by_hand(ha
     # of 2023-05-01 tie → Långtidsarbetslös (before Ung) in 501 (03); P10 registered the day
     # after her start → Okänd, 99; P7 never registered → Okänd, 99; P2 on 2025-02-01 has the
     # newer registration of 2025-01-15 → Långtidsarbetslös in 301 (01).
+    # i3_placements, one way at a time, every category in both years (0 where nothing started).
+    # 2024 by type: Anställning P1 P2 P3 P4 P8 P10 P5 P6 = 8 of 8 persons; Praktik P1 and
+    # Sysselsättning P7 are 1 each (hidden), which the year's 10 would give back (2 over 2), so
+    # the smallest shown, Anställning, is hidden too (10 over 3).
+    # By target group: Nyanländ P1 (twice) P2–P6 = 7 placements of 6 persons, shown;
+    # Långtidsarbetslös P8 1 and Okänd P10 P7 2 are hidden (3 over 2: enough).
+    # By area: 02 = Nyanländ's 7 and 6; 03 P8 1; 99 P10 P7 2. geographic_distribution hides 03
+    # (1 person) and with it 02 (the smallest shown area; the revealed total is 7), so they are
+    # hidden here too; 99 (2 persons) is hidden: 10 over 3.
+    # 2025: P2 alone (Trainee, Långtidsarbetslös, 01): 1 person, hidden everywhere.
+    expected = {
+        (year, dimension, category): (0, 0)
+        for year in (2024, 2025)
+        for dimension, categories in {
+            "placement_type": ["Anställning", "Lärlingsplats", "Praktik", "Sysselsättning",
+                               "Trainee"],
+            "target_group": ["Långtidsarbetslös", "Nyanländ", "Ung 16–29",
+                             "Person med funktionsnedsättning", "Försörjningsstöd", "Okänd"],
+            "stadsomrade": ["01", "02", "03", "04", "99"],
+        }.items()
+        for category in categories
+    }  # fmt: skip
+    hidden = (None, None)
+    expected |= {
+        (2024, "placement_type", "Anställning"): hidden,
+        (2024, "placement_type", "Praktik"): hidden,
+        (2024, "placement_type", "Sysselsättning"): hidden,
+        (2024, "target_group", "Nyanländ"): (7, 6),
+        (2024, "target_group", "Långtidsarbetslös"): hidden,
+        (2024, "target_group", "Okänd"): hidden,
+        (2024, "stadsomrade", "02"): hidden,
+        (2024, "stadsomrade", "03"): hidden,
+        (2024, "stadsomrade", "99"): hidden,
+        (2025, "placement_type", "Trainee"): hidden,
+        (2025, "target_group", "Långtidsarbetslös"): hidden,
+        (2025, "stadsomrade", "01"): hidden,
+    }
+    rows = published(
+        hansyn_env,
+        "select year, dimension, category, placements, individuals from i3_placements",
+    )
+    assert {(y, d, c): (p, n) for y, d, c, p, n in rows} == expected and len(rows) == 32
     assert published(
         hansyn_env,
-        "select year, placement_type, target_group, stadsomrade, placements, individuals "
-        "from i3_placements order by all",
-    ) == [
-        (2024, "Anställning", "Långtidsarbetslös", "03", None, None),  # P8: 1 person
-        # P1–P6: 6 placements, hidden by complementary suppression. The four cells of one
-        # placement each are hidden, but 4 hidden placements of the 10 of 2024 (published in
-        # i3_individuals) would each be 1; hiding the smallest published part, 6, leaves 5
-        # hidden cells summing to 10 > 5, so none is determined.
-        (2024, "Anställning", "Nyanländ", "02", None, None),
-        (2024, "Anställning", "Okänd", "99", None, None),  # P10
-        (2024, "Praktik", "Nyanländ", "02", None, None),  # P1 again
-        (2024, "Sysselsättning", "Okänd", "99", None, None),  # P7
-        (2025, "Trainee", "Långtidsarbetslös", "01", None, None),  # P2
-    ]
+        "select year, placed_individuals from geographic_distribution "
+        "where stadsomrade in ('02', '03') order by all",
+    ) == [(2024, None), (2024, None), (2025, 0), (2025, 0)]
     # 2024: P1–P8 and P10 = 9 persons, 10 placements (P1 twice); women P1 P3 P5 P7 P10 = 5;
     # men P2 P4 P6 P8 = 4 → NULL, and so women too (9 − 5 would give the men back: hidden
     # parts 4 + 5 = 9 > 2). Under 30 at their first start that year: P1 28, P3 23, P4 29 (turns

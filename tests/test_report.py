@@ -140,13 +140,15 @@ def test_breakdowns_trends_and_labels(full_report):
     for section in [*sections, "leverantorer"]:
         assert dom.svgs[section] >= 1, section
     i3 = plain(dom.texts["i3"])
-    # Placements 2024 per type: Anställning 20, Praktik 12 + a suppressed cell, Trainee 18.
-    # (the bars' tooltips, "label: value")
-    assert "Anställning: 20" in i3
-    assert "Praktik: minst 12" in i3
-    assert "Trainee: 18" in i3
+    # Placements 2024 one way at a time, every category (the bars' tooltips, "label: value";
+    # a hidden category has no bar, and its row says "..").
+    assert "Anställning: 20" in i3 and "Trainee: 18" in i3
+    # (table rows as "category placements persons", the cells' texts run together)
+    assert "\nPraktik....\n" in i3 and "\nLärlingsplats00\n" in i3
+    assert "\nOkänd86\n" in i3  # no registration at the start
     assert "Nordost: 20" in i3 and "Centrum: 12" in i3
-    assert "Okänt område" in i3  # area 99
+    assert "\nOkänt område....\n" in i3  # area 99
+    assert "minst" not in i3  # nothing is summed over hidden cells any more
     geo = plain(dom.texts["geografi"])
     assert "Karta över stadsområdena 2024" in geo
     assert "35 Kungsladugård-Sanna" in geo  # mellanområde name from the published table
@@ -321,11 +323,12 @@ def test_small_numbers_are_never_shown(full_report):
     # Every hidden count of the fixture shows as "..": i2 Nyanländ's 4 counts, i3 under_30
     # (card and table: 2), the placed of Sydväst and of mellanområde 36 (2), the Deltagare's
     # respondents (1), the persons in paid work in 2023 (1), i2 Ung 16–29's 4 counts and the
-    # matched of aktivitetsersättning against the comparison group (card and table: 2), and the
+    # matched of aktivitetsersättning against the comparison group (card and table: 2), the
     # candidate pool's 8 (Långtidsarbetslös' and Ung 16–29's referred, Nyanländ's candidates
     # and waiting, Försörjningsstöd's candidates, area 03's candidates and waiting, 99's
-    # candidates) → 4 + 2 + 2 + 1 + 1 + 4 + 2 + 8 = 24.
-    assert html.count('class="pc">..<') == 24
+    # candidates), and i3_placements' six hidden categories of 2024 (placements and persons
+    # each: 12) → 4 + 2 + 2 + 1 + 1 + 4 + 2 + 8 + 12 = 36.
+    assert html.count('class="pc">..<') == 36
     assert "&lt;5" not in html  # a complementary cell is ≥ 5: nothing says "under 5"
 
 
@@ -451,7 +454,8 @@ def test_breakdowns_use_the_newest_year_with_something_to_show(tmp_path):
     con = duckdb.connect(str(db))
     # a year just begun, every count under 5
     con.execute("insert into i3_individuals values (2025, null, null, null, null, 0)")
-    con.execute("insert into i3_placements values (2025, 'Praktik', 'Nyanländ', '01', null, null)")
+    con.execute("insert into i3_placements values (2025, 'placement_type', 'Praktik', null, null)")
+    con.execute("insert into i3_placements values (2025, 'placement_type', 'Trainee', 0, 0)")
     con.close()
     html = r.build_report(db, GENERATED)
     assert "Insatser 2024 per insatstyp" in html

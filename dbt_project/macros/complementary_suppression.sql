@@ -68,9 +68,12 @@
 {#- A relation over rows: within each `partition_by` group, the rows' `sums` add up to a total
     that is a row of the same table (`part_column` = `total_value`), one row of the same table
     that is every group's total (`total_row`: {column: value}, e.g. candidate_pool's Alla row
-    for each dimension), a row of another mart (`total_model`.`total_column`, same partition
-    values), or revealed by other columns (`total_revealed_by`: treated as published unless the
-    parts together are 1–4). -#}
+    for each dimension), a row of another mart (`total_model`.`total_column`, matched on the
+    partition's values, or on `total_matched_on` when the other mart has fewer of its columns),
+    or revealed by other columns (`total_revealed_by`: treated as published unless the parts
+    together are 1–4). With `candidate_column` (a boolean column of the cells) only its rows are
+    hidden further: a count published in another table too is hidden in step with it there
+    (meta.privacy.same_counts). -#}
 {% macro _complementary_rows(source, name, columns, relation) -%}
     {%- set by = relation['partition_by'] -%}
     {%- set sums = relation['sums'] -%}
@@ -92,6 +95,9 @@
     {%- set window = 'partition by ' ~ by | join(', ') -%}
     {%- set ranked = 'partition by ' ~ by | join(', ') ~ ', is_candidate order by '
         ~ ([value] + ties) | join(', ') -%}
+    {%- set matched_on = relation.get('total_matched_on') or by -%}
+    {%- set may_hide = ('c.' ~ relation['candidate_column'])
+        if relation.get('candidate_column') else 'true' -%}
 {{ name }} as (
     select
         {%- for column in columns %}
@@ -130,13 +136,14 @@
                 {%- elif total_row %}
                 total_row.is_hidden as total_is_hidden,
                 {%- elif relation.get('total_model') %}
-                t.{{ by[0] }} is not null and t.{{ relation['total_column'] }} is null
+                t.{{ matched_on[0] }} is not null and t.{{ relation['total_column'] }} is null
                     as total_is_hidden,
                 {%- else %}
                 sum(c.{{ value }}) over (partition by c.{{ by | join(', c.') }})
                     between 1 and 4 as total_is_hidden,
                 {%- endif %}
-                not {{ is_total_row }} and not c.{{ flag }} and c.{{ value }} > 0 as is_candidate
+                not {{ is_total_row }} and not c.{{ flag }} and c.{{ value }} > 0
+                and {{ may_hide }} as is_candidate
             from {{ source }} as c
             {%- if total_row %}
             -- The total row sits outside every group: its flag is read once, for all of them.
@@ -148,7 +155,7 @@
             {%- endif %}
             {%- if relation.get('total_model') %}
             left join {{ ref(relation['total_model']) }} as t
-                on {% for column in by %}c.{{ column }} = t.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+                on {% for column in matched_on %}c.{{ column }} = t.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
             {%- endif %}
         ) as flagged
     ) as ranked

@@ -473,7 +473,11 @@ def relation_equations(
                         values[total] = _number(rows[totals[0]].get(column))
                     elif relation.get("total_model"):
                         other = tables.get(relation["total_model"]) or []
-                        match = [j for j, r in enumerate(other) if key(r) == k]
+                        on = relation.get("total_matched_on") or by
+                        wanted = tuple(v for c, v in zip(by, k, strict=True) if c in on)
+                        match = [
+                            j for j, r in enumerate(other) if tuple(r.get(c) for c in on) == wanted
+                        ]
                         if not match:
                             continue
                         total = (relation["total_model"], match[0], relation["total_column"])
@@ -487,7 +491,41 @@ def relation_equations(
                     for cell in parts:
                         values[cell] = _number(rows[cell[1]].get(column))
                     equations.append(Equation(table, name, label(k), total, parts))
+        equations += _same_count_equations(table, rows, privacy, tables, values)
     return equations, values
+
+
+def _same_count_equations(
+    table: str,
+    rows: list[dict],
+    privacy: dict,
+    tables: dict[str, list[dict]],
+    values: dict[Cell, float | None],
+) -> list[Equation]:
+    """The same count published in two tables (`same_counts`): each matched pair of cells as an
+    equation with one part, so that one hidden and the other shown is a pinned cell, and two
+    hidden cells tie their tables' systems together."""
+    equations = []
+    for same in privacy.get("same_counts") or []:
+        other = tables.get(same["model"])
+        if other is None:
+            continue
+        matched_on = same["matched_on"]  # this table's column → the other's
+        where = same.get("where") or {}
+        index = {tuple(r.get(c) for c in matched_on.values()): j for j, r in enumerate(other)}
+        for i, row in enumerate(rows):
+            if any(row.get(c) != v for c, v in where.items()):
+                continue
+            j = index.get(tuple(row.get(c) for c in matched_on))
+            if j is None:
+                continue
+            total = (same["model"], j, same["model_column"])
+            part = (table, i, same["column"])
+            values[total] = _number(other[j].get(same["model_column"]))
+            values[part] = _number(row.get(same["column"]))
+            group = ", ".join(f"{c}={row.get(c)}" for c in matched_on)
+            equations.append(Equation(table, same["name"], group, total, (part,)))
+    return equations
 
 
 _TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*/\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
@@ -545,7 +583,7 @@ def _key_columns(declared: dict[str, dict]) -> dict[str, list[str]]:
             keys[table] = list(dict.fromkeys([*keys.get(table, []), *named]))
             if relation.get("total_model"):
                 total = relation["total_model"]
-                by = relation.get("partition_by") or []
+                by = relation.get("total_matched_on") or relation.get("partition_by") or []
                 keys[total] = list(dict.fromkeys([*keys.get(total, []), *by]))
     return keys
 

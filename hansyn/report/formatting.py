@@ -124,6 +124,18 @@ def at_least(total: float | None, any_suppressed: bool) -> str:
     return ("minst " if any_suppressed else "") + fmt_int(total)
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def fmt_part_year(year: int, first_month: int, last_month: int) -> str:
+    """A year its data do not cover to 31 December, named as the part it is: 'jan–mar 2026,
+    delår'."""
+    months = MONTHS[first_month - 1]
+    if last_month != first_month:
+        months += f"–{MONTHS[last_month - 1]}"
+    return f"{months} {year}, delår"
+
+
 def label(text: str) -> str:
     """First letter upper case: 'försörjningsstöd' → 'Försörjningsstöd'."""
     return text[:1].upper() + text[1:] if text else text

@@ -36,6 +36,7 @@ from .formatting import (
     fmt_count,
     fmt_decimal,
     fmt_int,
+    fmt_part_year,
     fmt_sek,
     fmt_sek_short,
     fmt_share,
@@ -516,22 +517,42 @@ def section_i2(pub: Published) -> Section:
     return s
 
 
-def _breakdown(pub: Published, year: int, column: str, names: dict[str, str]) -> list[Bar]:
+def _breakdown(pub: Published, year: int, dimension: str, names: dict[str, str]) -> list[dict]:
+    """One way of breaking the year down (i3_placements): every category, with its placements
+    and persons as published (NULL: hidden)."""
     rows = pub.rows(
-        f"select {column} as key, sum(placements) as placements, "
-        "count(*) filter (where placements is null) as suppressed "
-        f"from i3_placements where year = ? group by {column} order by {column}",
-        [year],
+        "select category, placements, individuals from i3_placements "
+        "where year = ? and dimension = ? order by category",
+        [year, dimension],
     )
-    return [
-        Bar(
-            names.get(r["key"], r["key"] or "(okänd)"),
-            r["placements"],
-            at_least(r["placements"], r["suppressed"] > 0),
-            person_count=True,
-        )
-        for r in rows
-    ]
+    return [{**r, "name": names.get(r["category"], r["category"])} for r in rows]
+
+
+def _breakdown_chart(title: str, rows: list[dict]) -> str:
+    return charts.hbar_chart(
+        title,
+        [Bar(r["name"], r["placements"], fmt_count(r["placements"]), True) for r in rows],
+    )
+
+
+def part_years(pub: Published, source: str) -> dict[int, str]:
+    """The years `source` does not cover to 31 December (data_coverage), each with its label
+    ('jan–mar 2026, delår'); empty when the table is not published (every year taken as whole)."""
+    if not pub.has("data_coverage"):
+        return {}
+    spans = pub.rows(
+        "select covers_from, covers_to from data_coverage where source = ? and part = '' "
+        "and covers_to is not null",
+        [source],
+    )
+    parts = {}
+    for span in spans:
+        end = span["covers_to"]
+        if (end.month, end.day) != (12, 31):
+            start = span["covers_from"]
+            first = start.month if start and start.year == end.year else 1
+            parts[end.year] = fmt_part_year(end.year, first, end.month)
+    return parts
 
 
 def section_i3(pub: Published) -> Section:
@@ -542,16 +563,25 @@ def section_i3(pub: Published) -> Section:
         "select year, individuals, placements, women, men, under_30 from i3_individuals "
         "order by year"
     )
-    s.data = {"years": years, "last": years[-1] if years else None}
+    # A year the suppliers' reports do not cover to 31 December is shown as the part it is, and
+    # the headline compares whole years (data_coverage).
+    parts = part_years(pub, "leverantorsrapporter")
+    for r in years:
+        r["label"] = parts.get(r["year"], str(r["year"]))
+    whole = [r for r in years if r["year"] not in parts]
+    last = whole[-1] if whole else (years[-1] if years else None)
+    s.data = {"years": years, "last": last}
     if years:
-        last = years[-1]
-        s.summary = f"{fmt_count(last['individuals'])} personer i arbete {last['year']}"
-        if len(years) > 1:
-            before = years[-2]
+        s.summary = f"{fmt_count(last['individuals'])} personer i arbete {last['label']}"
+        if len(whole) > 1:
+            before = whole[-2]
             s.summary += f" ({fmt_count(before['individuals'])} år {before['year']})"
+        for r in years:
+            if r["year"] in parts and r["year"] > last["year"]:
+                s.summary += f"; {r['label']}: {fmt_count(r['individuals'])}"
         s.data["trend"] = charts.column_chart(
             "Personer och insatser per år",
-            [str(r["year"]) for r in years],
+            [r["label"] for r in years],
             [
                 (
                     "Personer",
@@ -569,24 +599,27 @@ def section_i3(pub: Published) -> Section:
         )
     s.data["placements_published"] = pub.has("i3_placements")
     if pub.has("i3_placements"):
-        # The newest year may have just begun, with every cell under 5: show the newest year
-        # that has anything to show.
-        newest = pub.one("select max(year) as year from i3_placements where placements is not null")
+        # The newest year may have just begun, with every category under 5: show the newest
+        # year that has anything to show.
+        newest = pub.one("select max(year) as year from i3_placements where placements > 0")
         y = newest["year"] if newest else None
         if y is not None:
+            y = parts.get(y, y)  # the year's label: "jan–mar 2026, delår" for a part-year
             areas = area_names(pub, "stadsomrade")
+            year = newest["year"]
+            types = _breakdown(pub, year, "placement_type", {})
+            groups = _breakdown(pub, year, "target_group", {})
+            places = _breakdown(pub, year, "stadsomrade", areas)
             s.data["breakdown"] = {
                 "year": y,
-                "types": charts.hbar_chart(
-                    f"Insatser per insatstyp {y}", _breakdown(pub, y, "placement_type", {})
-                ),
-                "groups": charts.hbar_chart(
-                    f"Insatser per målgrupp {y}", _breakdown(pub, y, "target_group", {})
-                ),
-                "areas": charts.hbar_chart(
-                    f"Insatser per stadsområde {y}", _breakdown(pub, y, "stadsomrade", areas)
-                ),
-            }
+                "tables": [
+                    ("Insatstyp", types, _breakdown_chart(f"Insatser per insatstyp {y}", types)),
+                    ("Målgrupp vid start", groups,
+                     _breakdown_chart(f"Insatser per målgrupp {y}", groups)),
+                    ("Stadsområde vid start", places,
+                     _breakdown_chart(f"Insatser per stadsområde {y}", places)),
+                ],
+            }  # fmt: skip
     return s
 
 

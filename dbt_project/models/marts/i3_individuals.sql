@@ -28,16 +28,31 @@ counted as (
     group by year
 ),
 
--- A year whose i3_placements cells are all hidden and each 1 placement hides its placements:
--- shown, they would give the cells away (i3_placements' relation to this table).
+-- A year whose breakdown in i3_placements cannot protect its hidden categories hides its
+-- placements: they are one, or each 1 placement, and no category is left to hide with them (a
+-- shown non-zero one that may be hidden; areas 01–04 are hidden only as in
+-- geographic_distribution). Shown, the year's placements would give them away.
+breakdowns as (
+    select
+        year,
+        dimension,
+        sum(case when placements_hidden then 1 else 0 end) as hidden_parts,
+        sum(case when placements_hidden then placements else 0 end) as hidden_sum,
+        sum(case when not placements_hidden and may_be_hidden and placements > 0 then 1 else 0 end)
+            as candidates
+    from {{ ref('int_placement_categories_counted') }}
+    group by year, dimension
+),
+
 unprotectable as (
-    {{ unprotectable_totals(
-        "select start_year as year, count(*) as placements,
-            count(distinct person_id) between 1 and 4 as hidden
-        from " ~ ref('int_placements_at_start') ~ "
-        group by start_year, placement_type, target_group, stadsomrade",
-        ['year'], 'placements', 'hidden'
-    ) }}
+    select distinct
+        year,
+        true as parts_unprotectable
+    from breakdowns
+    where
+        hidden_parts >= 1
+        and candidates = 0
+        and not (hidden_parts >= 2 and hidden_sum > hidden_parts)
 ),
 
 cells as (

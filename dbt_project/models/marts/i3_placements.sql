@@ -1,61 +1,38 @@
 -- depends_on: {{ ref('i3_individuals') }}  (the total of a relation in the YAML's meta.privacy)
 with
 
-placements as (
-    select * from {{ ref('int_placements_at_start') }}
-),
-
-counted as (
-    select
-        start_year as year,
-        placement_type,
-        target_group,
-        stadsomrade,
-        count(*) as placements,
-        count(distinct person_id) as individuals
-    from placements
-    group by start_year, placement_type, target_group, stadsomrade
-),
-
 cells as (
     select
         year,
-        placement_type,
-        target_group,
-        stadsomrade,
+        dimension,
+        category,
         placements,
         individuals,
-        individuals between 1 and 4 as placements_hidden
-    from counted
+        placements_hidden,
+        may_be_hidden
+    from {{ ref('int_placement_categories_counted') }}
 ),
 
--- Complementary suppression over the relations in the YAML (the cells' placements sum to the
--- year's placements in i3_individuals). A hidden cell hides both its counts.
+-- Complementary suppression over the relations in the YAML (per year and dimension the
+-- categories' placements sum to the year's in i3_individuals); the areas 01–04 are not hidden
+-- further here (may_be_hidden): geographic_distribution decided them. A hidden cell hides both
+-- its counts.
 {{ complementary_suppression(
     'cells',
-    ['year', 'placement_type', 'target_group', 'stadsomrade', 'placements', 'individuals',
-     'placements_hidden'],
+    ['year', 'dimension', 'category', 'placements', 'individuals', 'placements_hidden',
+     'may_be_hidden'],
     privacy_relations(),
     into='protected'
 ) }},
 
 final as (
     select
-        year,
-        placement_type,
-        target_group,
-        stadsomrade,
-        case when placements_hidden then null else placements end as placements,
-        case when placements_hidden then null else individuals end as individuals
+        cast(year as integer) as year,
+        cast(dimension as {{ dbt.type_string() }}) as dimension,
+        cast(category as {{ dbt.type_string() }}) as category,
+        cast(case when placements_hidden then null else placements end as bigint) as placements,
+        cast(case when placements_hidden then null else individuals end as bigint) as individuals
     from protected
 )
 
-select
-    cast(year as integer) as year,
-    placement_type,
-    target_group,
-    stadsomrade,
-    cast(placements as bigint) as placements,
-    cast(individuals as bigint) as individuals
-from final
-order by year, placement_type, target_group, stadsomrade
+select * from final
