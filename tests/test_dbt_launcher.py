@@ -73,6 +73,15 @@ def test_dbt_is_ended_when_the_step_fails_reading_its_output(hansyn_env):
 
     from orchestration.dbt_assets import hansyn_dbt_assets, hansyn_dbt_project
 
+    from hansyn.config import load_settings
+    from hansyn.sources import SOURCES
+    from hansyn.sources.ingest import ingest_source
+    from tests.conftest import write_text
+    from tests.test_loader_avtalsregister import HEADER, row
+
+    # A night with something loaded: a night with nothing stops before dbt starts.
+    write_text(hansyn_env / "raw/avtalsregister/avtalsregister_2025-12-31.csv", HEADER + row("A"))
+    ingest_source(SOURCES["avtalsregister"], load_settings(), "run-1")
     pid_file = hansyn_env / "dbt.pid"
     fake = hansyn_env / "fake-dbt"
     fake.write_text(FAKE_DBT.format(python=sys.executable, pid_file=str(pid_file)))

@@ -61,7 +61,7 @@ def _night(mp: pytest.MonkeyPatch):
     from orchestration import refresh, run_alerts
 
     sent = []
-    mp.setattr(run_alerts, "deliver", lambda alert, settings: sent.append(alert))
+    mp.setattr(run_alerts, "deliver", lambda alert, settings, **_: alert and sent.append(alert))
     summary = refresh.run_refresh()
     return summary, (sent[0] if sent else None)
 

@@ -280,7 +280,9 @@ def test_a_night_after_a_published_file_was_deleted_republishes_and_says_so(
 
     CSV = "i1_procurement_share.csv"
     sent = []
-    monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings: sent.append(alert))
+    monkeypatch.setattr(
+        run_alerts, "deliver", lambda alert, settings, **_: alert and sent.append(alert)
+    )
     generate(hansyn_env / "raw", seed=2026, scale=0.3)
     first = refresh.run_refresh()
     assert first.published and not first.repaired, first.render()

@@ -131,7 +131,7 @@ def _night(monkeypatch):
     assignment here once silenced the alerts of every in-process test that ran after it)."""
     from orchestration import refresh, run_alerts
 
-    monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings: None)
+    monkeypatch.setattr(run_alerts, "deliver", lambda alert, settings, **_: None)
     return refresh.run_refresh()
 
 
