@@ -129,9 +129,15 @@ def load_settings() -> Settings:
     )
 
 
+_development_key_warned = False
+
+
 def pseudonym_key(settings: Settings) -> bytes:
-    """The HMAC key, warning loudly when it is the development key."""
-    if settings.pseudonym_key_is_development:
+    """The HMAC key, warning loudly when it is the development key: once per process (each
+    source asks for it twice, and Dagster's steps reset the warnings filters' "once")."""
+    global _development_key_warned
+    if settings.pseudonym_key_is_development and not _development_key_warned:
+        _development_key_warned = True
         warnings.warn(
             "HANSYN_PSEUDONYM_KEY is not set: personnummer are pseudonymised with the public "
             "development key. Use this only for the synthetic sample data.",

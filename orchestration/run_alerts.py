@@ -152,7 +152,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
             publication=publication_problems(instance, run_id, settings),
         )
         if alert is None:
-            log.info("run %s: nothing to report, no alert", run_id)
+            log.debug("run %s: nothing to report, no alert", run_id)
             return None
         deliver(alert, settings.alerts)
         return alert

@@ -68,9 +68,10 @@ def deliver(alert: Alert, settings: AlertSettings) -> dict[str, str]:
             outcome["webhook"] = f"failed: {e!r}"
             log.error("alert for run %s could not be posted to the webhook: %r", alert.run_id, e)
     if not outcome:
+        # Its subject only: what the text names, the run's summary and the loaders' lines say.
         log.warning(
-            "alert for run %s not sent: no HANSYN_ALERT_TO nor HANSYN_ALERT_WEBHOOK_URL set\n%s",
+            "alert for run %s not sent (no HANSYN_ALERT_TO nor HANSYN_ALERT_WEBHOOK_URL set): %s",
             alert.run_id,
-            alert.text,
+            alert.subject,
         )
     return outcome

@@ -29,6 +29,12 @@ PUBLISHED_STORAGE_VERSION = "v1.4.0"
 CSV_BOM = b"\xef\xbb\xbf"
 CSV_DELIMITER = ";"
 _DECIMAL_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+# Floating-point values (shares 0–1, means, intervals, kronor per person) are rounded in the CSV
+# to 4 decimals: a share to a hundredth of a percentage point, a mean score well past its
+# survey's precision; Excel otherwise shows 0,3372889401234149. Parquet and indikatorer.duckdb
+# keep full precision; a DECIMAL keeps the scale its contract gives it.
+CSV_DECIMALS = 4
 _TIMESTAMP_TYPES = ("TIMESTAMP",)
 _TEXT_TYPES = ("VARCHAR",)
 
@@ -56,14 +62,17 @@ def _quote(name: str) -> str:
 
 def csv_select(columns: list[tuple[str, str]]) -> str:
     """The select list that writes (column, DuckDB type) pairs as Swedish Excel reads them:
-    decimal comma for fractional numbers, timestamps to the second, text that would run as a
-    formula neutralised; the rest as DuckDB writes it (ISO dates, integers, true/false, NULL as
-    an empty field)."""
+    decimal comma for fractional numbers (floating point rounded to `CSV_DECIMALS`), timestamps
+    to the second, text that would run as a formula neutralised; the rest as DuckDB writes it
+    (ISO dates, integers, true/false, NULL as an empty field)."""
     parts = []
     for name, dtype in columns:
         col = _quote(name)
         upper = dtype.upper()
-        if upper.startswith(_DECIMAL_TYPES):
+        if upper.startswith(_FLOAT_TYPES):
+            rounded = f"round({col}, {CSV_DECIMALS})"
+            parts.append(f"replace(cast({rounded} as varchar), '.', ',') as {col}")
+        elif upper.startswith(_DECIMAL_TYPES):
             parts.append(f"replace(cast({col} as varchar), '.', ',') as {col}")
         elif upper.startswith(_TIMESTAMP_TYPES):
             parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
@@ -159,7 +168,7 @@ def publish(
                     shutil.rmtree(staging, ignore_errors=True)
                 raise
     for table, rows in counts.items():
-        log.info("published %s (%d rows)", table, rows)
+        log.debug("published %s (%d rows)", table, rows)  # the summary lists them
     return PublishReport(
         marts_dir=marts, tables=counts, unchanged=unchanged, repaired=repaired, cleaned=cleaned
     )

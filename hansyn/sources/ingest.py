@@ -432,7 +432,11 @@ def ingest_source(
         record_load(con, run_id, report, kept, version)
         con.execute("commit")
     reused = sum(1 for f in report.files if f.reused)
-    log.info(
+    # A source with no new or changed file is no news: its line only with --verbose.
+    log.log(
+        logging.DEBUG
+        if reused + len(report.with_status("duplicate")) == len(report.files)
+        else logging.INFO,
         "%s: %d files (%d unchanged, %d refused, %d duplicate), %d rows loaded, %d rejected",
         source.name,
         len(report.files),
