@@ -14,6 +14,10 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # The Dagster instance settings `hansyn refresh` and `make dev` give a new DAGSTER_HOME.
 DAGSTER_INSTANCE_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
+# When the nightly job runs (cron, in NIGHTLY_TIMEZONE: the office's clock, summer time too).
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"
+NIGHTLY_TIMEZONE = "Europe/Stockholm"
+
 # How long a delivered file must have been left unchanged before it is loaded.
 DEFAULT_SETTLE_SECONDS = 60.0
 
@@ -94,6 +98,8 @@ class Settings:
     # Rebuild and publish even when nothing is new since the last publication (after a change
     # the fingerprint cannot see, or to exercise the whole night).
     rebuild: bool = False
+    # The nightly schedule, a cron expression read in NIGHTLY_TIMEZONE.
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON
 
 
 def load_settings() -> Settings:
@@ -114,6 +120,7 @@ def load_settings() -> Settings:
         settle_seconds=float(os.environ.get("HANSYN_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
         feedback_dir=_path("HANSYN_FEEDBACK_DIR", marts_dir.parent / "feedback"),
         rebuild=_bool("HANSYN_REBUILD", False),
+        nightly_cron=os.environ.get("HANSYN_NIGHTLY_CRON", "").strip() or DEFAULT_NIGHTLY_CRON,
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),
