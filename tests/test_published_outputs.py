@@ -22,7 +22,7 @@ import pytest
 
 from hansyn.config import PROJECT_ROOT
 from hansyn.publishing.privacy import scan_marts
-from hansyn.publishing.swap import PUBLISHED_DB
+from hansyn.publishing.swap import CSV_DECIMALS, PUBLISHED_DB
 from hansyn.report.render import REPORT_FILE
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import TABLES, make_published
@@ -139,8 +139,13 @@ def test_csv_is_what_swedish_excel_reads(sample):
             f"read_csv('{path}', delim=';', decimal_separator=',', header=true, "
             f"columns={{{types}}})"
         )
+        # Timestamps are written to the second, floating point to CSV_DECIMALS decimals.
         cols = ", ".join(
-            f"date_trunc('second', \"{n}\")" if t.startswith("TIMESTAMP") else f'"{n}"'
+            f"date_trunc('second', \"{n}\")"
+            if t.startswith("TIMESTAMP")
+            else f'round("{n}", {CSV_DECIMALS})'
+            if t.startswith(("DOUBLE", "FLOAT", "REAL"))
+            else f'"{n}"'
             for n, t, *_ in schema
         )
         for a, b in ((parquet, back), (back, parquet)):
