@@ -176,10 +176,18 @@ def parse_source(
         if accepted.rows_read == 0:
             return
         name = accepted.file_name
-        for _, other, _, _ in candidates:
+        for _, other, known, _ in candidates:
             other.status = "duplicate"
             other.message = f"same content as {name}: not counted again"
-            log.warning("%s/%s: %s", source.name, other.file_name, other.message)
+            # Said the night it arrived; a night after that is no news (--verbose says it).
+            told = (
+                known is not None
+                and known["status"] == "duplicate"
+                and known["message"] == other.message
+                and known["file_sha256"] == other.file_sha256
+            )
+            level = logging.DEBUG if told else logging.WARNING
+            log.log(level, "%s/%s: %s", source.name, other.file_name, other.message)
         candidates.clear()
 
     queues = list(by_content.values())
