@@ -11,22 +11,64 @@ from pathlib import Path
 
 import click
 
+# Libraries whose INFO lines are their own housekeeping, not the night's progress: Great
+# Expectations registers its docs (200 lines), alembic migrates Dagster's SQLite storage.
+# GX sets the level of some of its loggers when imported: those are named one by one.
+QUIET_LIBRARIES = (
+    "great_expectations",
+    "great_expectations.data_context.types.base",
+    "alembic",
+)
 
-def _setup_logging(verbose: bool) -> None:
+
+def _setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """Our progress lines on stderr (`--quiet`: warnings and errors only; `--verbose`: debug,
+    and dbt's own per-model lines); the libraries' noise silenced by their loggers' levels."""
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    logging.getLogger("hansyn").setLevel(logging.DEBUG if verbose else logging.INFO)
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.getLogger("hansyn").setLevel(level)
     # Dagster's own event log is for the UI; the console gets our progress lines.
     for name in ("dagster", "dagster_dbt"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # dagster-dbt warns, on every build, of each dbt test on a source (audit.*, raw.*) or across
+    # models that it records as an observation rather than a check (twelve lines); the run's
+    # events keep them for the UI.
+    logging.getLogger("dagster.builtin").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # A night with nothing new runs no dbt on purpose, so the marts' blocking checks emit no
+    # result and publishing is skipped: Dagster warns of each (nine lines). A failed dbt test
+    # fails its step and is named in the summary, so the console loses nothing.
+    logging.getLogger("dagster._core.execution.plan.active").setLevel(
+        logging.DEBUG if verbose else logging.ERROR
+    )
     warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
+    # GX's regex metric warns that a suite's pattern has groups (it only tests for a match).
+    warnings.filterwarnings(
+        "ignore", message="This pattern is interpreted as a regular", category=UserWarning
+    )
+    # The development key's warning once per command, not once per source.
+    from .config import DevelopmentKeyWarning
+
+    warnings.filterwarnings("once", category=DevelopmentKeyWarning)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hansyn")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 @click.group()
+@click.version_option(_version(), "--version", prog_name="hansyn", message="%(prog)s %(version)s")
 def main() -> None:
     """hansyn: the data platform of Social hänsyn i upphandling."""
 
@@ -60,13 +102,16 @@ def sample_data(out: Path | None, seed: int, scale: float, next_month: bool) -> 
 
 
 @main.command()
-@click.option("--verbose", is_flag=True, help="Debug logging.")
+@click.option("--verbose", is_flag=True, help="Debug logging, with dbt's line per model and test.")
+@click.option("--quiet", is_flag=True, help="Only the summary, warnings and errors (for cron).")
 @click.option(
     "--json", "json_out", type=click.Path(path_type=Path), help="Also write the summary as JSON."
 )
-def refresh(verbose: bool, json_out: Path | None) -> None:
+def refresh(verbose: bool, quiet: bool, json_out: Path | None) -> None:
     """Run the nightly job now, in this process, and print what it did."""
-    _setup_logging(verbose)
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet contradict each other: choose one")
+    _setup_logging(verbose, quiet)
     from orchestration.refresh import run_refresh
 
     summary = run_refresh()
@@ -126,9 +171,11 @@ def paths() -> None:
     from .config import load_settings
 
     s = load_settings()
-    for name in ("raw_dir", "marts_dir", "warehouse", "dbt_target_dir"):
+    for name in ("raw_dir", "marts_dir", "warehouse", "dbt_target_dir", "feedback_dir"):
         click.echo(f"{name}: {getattr(s, name)}")
-    click.echo(f"DAGSTER_HOME: {os.environ.get('DAGSTER_HOME', '(not set: ephemeral)')}")
+    # The instance `hansyn refresh` and `make dev` use (config.py's default when unset).
+    source = "DAGSTER_HOME" if os.environ.get("DAGSTER_HOME") else "default"
+    click.echo(f"DAGSTER_HOME: {s.dagster_home} ({source})")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ def city_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(ZoneInfo(CITY_TIMEZONE)).date()
 
 
+# When the nightly job runs (cron, in CITY_TIMEZONE: the office's clock, summer time too).
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"
+
 # How long a delivered file must have been left unchanged before it is loaded.
 DEFAULT_SETTLE_SECONDS = 60.0
 
@@ -110,6 +113,8 @@ class Settings:
     # Rebuild and publish even when nothing is new since the last publication (after a change
     # the fingerprint cannot see, or to exercise the whole night).
     rebuild: bool = False
+    # The nightly schedule, a cron expression read in CITY_TIMEZONE.
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON
 
 
 def load_settings() -> Settings:
@@ -130,6 +135,7 @@ def load_settings() -> Settings:
         settle_seconds=float(os.environ.get("HANSYN_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
         feedback_dir=_path("HANSYN_FEEDBACK_DIR", marts_dir.parent / "feedback"),
         rebuild=_bool("HANSYN_REBUILD", False),
+        nightly_cron=os.environ.get("HANSYN_NIGHTLY_CRON", "").strip() or DEFAULT_NIGHTLY_CRON,
         alerts=AlertSettings(
             recipients=recipients,
             sender=os.environ.get("HANSYN_ALERT_FROM", "hansyn@localhost"),
@@ -145,9 +151,15 @@ def load_settings() -> Settings:
     )
 
 
+_development_key_warned = False
+
+
 def pseudonym_key(settings: Settings) -> bytes:
-    """The HMAC key, warning loudly when it is the development key."""
-    if settings.pseudonym_key_is_development:
+    """The HMAC key, warning loudly when it is the development key: once per process (each
+    source asks for it twice, and Dagster's steps reset the warnings filters' "once")."""
+    global _development_key_warned
+    if settings.pseudonym_key_is_development and not _development_key_warned:
+        _development_key_warned = True
         warnings.warn(
             "HANSYN_PSEUDONYM_KEY is not set: personnummer are pseudonymised with the public "
             "development key. Use this only for the synthetic sample data.",

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DBT_PROJECT_DIR
@@ -90,3 +91,34 @@ def published_models(manifest_path: Path) -> list[str]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1:2] == [MARTS_FOLDER]
     )
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    """A published table's description and its columns' descriptions, as the dbt YAML says."""
+
+    description: str
+    columns: dict[str, str]
+
+
+def _one_line(text: str | None) -> str:
+    # YAML's folded and literal blocks leave line breaks a BI tool's tooltip shows as they are.
+    return " ".join((text or "").split())
+
+
+def published_descriptions(manifest_path: Path) -> dict[str, TableDoc]:
+    """Every published table's dbt description and its columns' (the data dictionary that
+    indikatorer.duckdb carries as comments); a column without one is left out."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    docs = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["fqn"][1:2] == [MARTS_FOLDER]:
+            docs[node["name"]] = TableDoc(
+                description=_one_line(node.get("description")),
+                columns={
+                    name: _one_line(column.get("description"))
+                    for name, column in node.get("columns", {}).items()
+                    if _one_line(column.get("description"))
+                },
+            )
+    return docs

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -28,8 +27,9 @@ from pathlib import Path
 
 from .config import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, Settings, seeds_dir
 from .publishing.versions import damage, leftovers
+from .sources.personnummer import masked_logger
 
-log = logging.getLogger("hansyn.night")
+log = masked_logger("hansyn.night")
 
 BUILDING = "building"  # dbt started rebuilding the warehouse's marts in this run
 PUBLISHED = "published"  # and they were published

@@ -1,9 +1,10 @@
 """The dbt project as assets: staging → intermediate → marts, its tests as asset checks."""
 
+import logging
 import os
 import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from functools import cache
 from typing import Any
 
@@ -77,15 +78,38 @@ def hansyn_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # (tests/test_dbt_unit_tests.py), not every night (they were a third of dbt's time).
     args = ["build", "--exclude-resource-type", "unit_test"]
     invocation = dbt.cli(args, context=context, target_path=target)
-    with ended_on_failure(invocation.process):
+    built, passed, failed = 0, 0, 0
+    with ended_on_failure(invocation.process), dbt_echo(target):
         for event in invocation.stream():
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                log.warning(
-                    "dbt test failed: %s on %s",
-                    event.check_name,
-                    event.asset_key.to_user_string() if event.asset_key else "",
-                )
+            if isinstance(event, dg.AssetCheckResult):
+                passed += event.passed
+                failed += not event.passed
+                if not event.passed:
+                    log.warning(
+                        "dbt test failed: %s on %s",
+                        event.check_name,
+                        event.asset_key.to_user_string() if event.asset_key else "",
+                    )
+            elif isinstance(event, dg.Output | dg.AssetMaterialization):
+                built += 1
             yield event
+    summary = f"dbt build: {built} models and seeds built, {passed} tests passed, {failed} failed"
+    log.info(summary)
+    context.log.info(summary)
+
+
+@contextmanager
+def dbt_echo(target) -> Iterator[None]:
+    """dagster-dbt writes every line of dbt's log to stdout (some 700 a night, one per model and
+    test) and has no setting for it; dbt keeps the same lines in `<target>/dbt.log`. They reach
+    the console only with `hansyn refresh --verbose` (the `hansyn.dbt` logger at DEBUG); the
+    step logs one summary line, and a failed test or model is logged and fails the step."""
+    if log.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    log.debug("dbt's own log: %s", target / "dbt.log")
+    with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+        yield
 
 
 @contextmanager

@@ -4,12 +4,13 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from hansyn.config import load_settings
+from hansyn.manifest import published_descriptions
 from hansyn.night import record_published
 from hansyn.publishing.swap import publish
 from hansyn.report.render import write_report
 from hansyn.warehouse import warehouse
 
-from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets
+from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets, hansyn_dbt_project
 
 
 @dg.asset(
@@ -23,7 +24,13 @@ from .dbt_assets import PUBLISHED_TABLES, hansyn_dbt_assets
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
-    report = publish(settings, PUBLISHED_TABLES, run_id=context.run_id, report=write_report)
+    report = publish(
+        settings,
+        PUBLISHED_TABLES,
+        run_id=context.run_id,
+        report=write_report,
+        dictionary=published_descriptions(hansyn_dbt_project().manifest_path),
+    )
     for what in report.cleaned:
         context.log.warning(f"removed {what}")
     for what in report.repaired:

@@ -66,6 +66,13 @@ class RefreshSummary:
         }
 
     def render(self) -> str:
+        if self.nothing_new_since and not (self.failures or self.repaired or self.cleaned_up):
+            # What the files said was said the night they arrived: one line is the whole news.
+            return (
+                f"hansyn refresh: nothing new since {self.nothing_new_since} (the last "
+                f"publication); the {len(self.tables)} published tables in {self.marts_dir} "
+                f"are current ({self.wall_seconds:.1f} s)"
+            )
         loaded = sum(1 for f in self.files if f[2] == "loaded")
         refused = [f for f in self.files if f[2] == "refused"]
         duplicate = [f for f in self.files if f[2] == "duplicate"]
@@ -87,9 +94,8 @@ class RefreshSummary:
                 + ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
                 + f" (total {self.wall_seconds:.1f} s)"
             )
-        for f in self.files:
-            if f[2] == "loaded" and f[4]:
-                lines.append(f"  rejected rows in {f[0]}/{f[1]}: {f[4]} ({f[5]})")
+        # Each file's rejected rows are named once, by its loader's line when it is loaded
+        # (and in audit.rejected_rows, `--json` and the alert), not again here.
         for failure in self.failures:
             lines.append(f"  FAILED {failure}")
         for what in self.cleaned_up:
@@ -103,8 +109,11 @@ class RefreshSummary:
                 f"{self.marts_dir} are current"
             )
         elif self.published:
-            lines.append(f"  published {len(self.tables)} tables to {self.marts_dir}:")
-            lines += [f"    {t} ({n} rows)" for t, n in sorted(self.tables.items())]
+            lines.append(
+                f"  published {len(self.tables)} tables to {self.marts_dir} (rows: "
+                + ", ".join(f"{t} {n}" for t, n in sorted(self.tables.items()))
+                + ")"
+            )
         elif self.damaged:
             lines.append(
                 f"  NOT PUBLISHED, and the published files in {self.marts_dir} are damaged: "
@@ -159,14 +168,15 @@ def run_refresh() -> RefreshSummary:
     from .definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
-    log.info("raw folder %s → warehouse %s", settings.raw_dir, settings.warehouse)
+    log.debug("raw folder %s → warehouse %s", settings.raw_dir, settings.warehouse)
     started = time.monotonic()
     with dagster_instance(settings) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            # Dagster's event log stays in the instance; the console gets progress lines.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # Dagster's event log stays in the instance (the UI shows every warning); the
+            # console gets our progress lines, which say each loader's finding once.
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
             # This process sends the alert itself; the daemon's run-status sensors skip the run.
             tags={STARTED_BY_TAG: "hansyn refresh", ALERT_SENT_BY_TAG: "hansyn refresh"},
         )

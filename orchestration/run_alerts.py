@@ -137,7 +137,7 @@ def alert_for_run(instance, run_id: str, settings: Settings | None = None) -> Al
     try:
         alert = _build(instance, run_id, settings)
         if alert is None:
-            log.info("run %s: nothing to report, no alert", run_id)
+            log.debug("run %s: nothing to report, no alert", run_id)
     except Exception:
         log.exception("alert for run %s could not be built", run_id)
     outcome = deliver(alert, settings.alerts, outbox=outbox_path(settings))

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from hansyn.config import CITY_TIMEZONE
+from hansyn.config import CITY_TIMEZONE, load_settings
 
 JOB_NAME = "nightly_refresh"
 
@@ -18,7 +18,8 @@ nightly_refresh = dg.define_asset_job(
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_refresh_schedule",
     job=nightly_refresh,
-    cron_schedule="0 2 * * *",
+    # HANSYN_NIGHTLY_CRON (default 02:00), on the office's clock: 02:00 stays 02:00 in summer.
+    cron_schedule=load_settings().nightly_cron,
     execution_timezone=CITY_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -71,11 +71,10 @@ def test_dbt_is_ended_when_the_step_fails_reading_its_output(hansyn_env):
     import dagster as dg
     from dagster_dbt import DbtCliResource
 
-    from orchestration.dbt_assets import hansyn_dbt_assets, hansyn_dbt_project
-
     from hansyn.config import load_settings
     from hansyn.sources import SOURCES
     from hansyn.sources.ingest import ingest_source
+    from orchestration.dbt_assets import hansyn_dbt_assets, hansyn_dbt_project
     from tests.conftest import write_text
     from tests.test_loader_avtalsregister import HEADER, row
 

@@ -23,7 +23,7 @@ import pytest
 
 from hansyn.config import PROJECT_ROOT
 from hansyn.publishing.privacy import scan_marts
-from hansyn.publishing.swap import PUBLISHED_DB
+from hansyn.publishing.swap import CSV_DECIMALS, PUBLISHED_DB
 from hansyn.report.render import REPORT_FILE
 from tests.browser import chromium_available, dump_dom, plain, print_pdf, read_report
 from tests.report_fixture import TABLES, make_published
@@ -147,8 +147,13 @@ def test_csv_is_what_swedish_excel_reads(sample):
             # An empty text is written "" and NULL as nothing: read back, they stay apart.
             f"allow_quoted_nulls=false, columns={{{types}}})"
         )
+        # Timestamps are written to the second, floating point to CSV_DECIMALS decimals.
         cols = ", ".join(
-            f"date_trunc('second', \"{n}\")" if t.startswith("TIMESTAMP") else f'"{n}"'
+            f"date_trunc('second', \"{n}\")"
+            if t.startswith("TIMESTAMP")
+            else f'round("{n}", {CSV_DECIMALS})'
+            if t.startswith(("DOUBLE", "FLOAT", "REAL"))
+            else f'"{n}"'
             for n, t, *_ in schema
         )
         for a, b in ((parquet, back), (back, parquet)):

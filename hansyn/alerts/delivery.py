@@ -129,11 +129,12 @@ def deliver(
     today_iso = (today or dt.date.today()).isoformat()
     if not _channels(settings):
         if alert is not None:
+            # Its subject only: what the text names, the run's summary and the loaders' lines say.
             log.warning(
-                "alert for run %s not sent: no HANSYN_ALERT_TO nor HANSYN_ALERT_WEBHOOK_URL set"
-                "\n%s",
+                "alert for run %s not sent (no HANSYN_ALERT_TO nor HANSYN_ALERT_WEBHOOK_URL "
+                "set): %s",
                 alert.run_id,
-                alert.text,
+                alert.subject,
             )
         return {}
     if outbox is None:

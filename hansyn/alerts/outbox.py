@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..config import Settings
+from ..sources.personnummer import masked_logger
 from .messages import Alert, Problem
 
-log = logging.getLogger("hansyn.alerts")
+log = masked_logger("hansyn.alerts")
 
 OUTBOX_FILE = "alert_outbox.jsonl"
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ..config import Settings
+from ..manifest import TableDoc
 from ..sources.personnummer import masked_logger
 from . import versions
 from .privacy import PublicationBlocked, scan_html, scan_marts
@@ -28,6 +29,12 @@ PUBLISHED_STORAGE_VERSION = "v1.4.0"
 CSV_BOM = b"\xef\xbb\xbf"
 CSV_DELIMITER = ";"
 _DECIMAL_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+# Floating-point values (shares 0–1, means, intervals, kronor per person) are rounded in the CSV
+# to 4 decimals: a share to a hundredth of a percentage point, a mean score well past its
+# survey's precision; Excel otherwise shows 0,3372889401234149. Parquet and indikatorer.duckdb
+# keep full precision; a DECIMAL keeps the scale its contract gives it.
+CSV_DECIMALS = 4
 _TIMESTAMP_TYPES = ("TIMESTAMP",)
 _TEXT_TYPES = ("VARCHAR",)
 
@@ -55,14 +62,17 @@ def _quote(name: str) -> str:
 
 def csv_select(columns: list[tuple[str, str]]) -> str:
     """The select list that writes (column, DuckDB type) pairs as Swedish Excel reads them:
-    decimal comma for fractional numbers, timestamps to the second, text that would run as a
-    formula neutralised; the rest as DuckDB writes it (ISO dates, integers, true/false, NULL as
-    an empty field)."""
+    decimal comma for fractional numbers (floating point rounded to `CSV_DECIMALS`), timestamps
+    to the second, text that would run as a formula neutralised; the rest as DuckDB writes it
+    (ISO dates, integers, true/false, NULL as an empty field)."""
     parts = []
     for name, dtype in columns:
         col = _quote(name)
         upper = dtype.upper()
-        if upper.startswith(_DECIMAL_TYPES):
+        if upper.startswith(_FLOAT_TYPES):
+            rounded = f"round({col}, {CSV_DECIMALS})"
+            parts.append(f"replace(cast({rounded} as varchar), '.', ',') as {col}")
+        elif upper.startswith(_DECIMAL_TYPES):
             parts.append(f"replace(cast({col} as varchar), '.', ',') as {col}")
         elif upper.startswith(_TIMESTAMP_TYPES):
             parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S') as {col}")
@@ -104,11 +114,13 @@ def publish(
     schema: str = "marts",
     run_id: str = "",
     report: Callable[[Path], Path] | None = None,
+    dictionary: Mapping[str, TableDoc] | None = None,
 ) -> PublishReport:
     """Copy the given warehouse tables to a new version of the marts folder and switch to it,
     all or nothing (`versions`). `report` writes the indicator report into the new version
     before the switch and returns its path, so that it is published, audited and verified
-    with the tables.
+    with the tables. `dictionary` (the dbt descriptions, `manifest.published_descriptions`)
+    becomes the tables' and columns' comments in indikatorer.duckdb.
 
     The current publication is checked against its manifest first: a damaged one (a file
     deleted or changed since) is replaced and the damage named in `repaired`."""
@@ -122,7 +134,7 @@ def publish(
             log.warning("the current publication is damaged: %s", problem)
         staging = versions.new_version(marts)
         try:
-            counts = _write_tables(settings, tables, schema, staging)
+            counts = _write_tables(settings, tables, schema, staging, dictionary or {})
             # Write–audit–publish: the new version is checked before it is switched in; a
             # finding leaves the last publication as it was and fails the run.
             findings = scan_marts(staging)
@@ -156,14 +168,40 @@ def publish(
                     shutil.rmtree(staging, ignore_errors=True)
                 raise
     for table, rows in counts.items():
-        log.info("published %s (%d rows)", table, rows)
+        log.debug("published %s (%d rows)", table, rows)  # the summary lists them
     return PublishReport(
         marts_dir=marts, tables=counts, unchanged=unchanged, repaired=repaired, cleaned=cleaned
     )
 
 
-def _write_tables(settings: Settings, tables: list[str], schema: str, folder: Path) -> dict:
-    """Each table as Parquet and CSV and all in indikatorer.duckdb, in `folder`; their rows."""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_comments(
+    con: duckdb.DuckDBPyConnection, table: str, doc: TableDoc, columns: list[str]
+) -> None:
+    """The data dictionary in the file itself: the table's and its columns' descriptions as
+    DuckDB comments, which DBeaver, DuckDB's `duckdb_tables()` / `duckdb_columns()` and BI tools
+    show beside the English names. A column the dictionary does not know is left bare."""
+    if doc.description:
+        con.execute(f"comment on table {table} is {_literal(doc.description)}")
+    for column in columns:
+        if doc.columns.get(column):
+            con.execute(
+                f"comment on column {table}.{_quote(column)} is {_literal(doc.columns[column])}"
+            )
+
+
+def _write_tables(
+    settings: Settings,
+    tables: list[str],
+    schema: str,
+    folder: Path,
+    dictionary: Mapping[str, TableDoc],
+) -> dict:
+    """Each table as Parquet and CSV and all in indikatorer.duckdb (with its comments), in
+    `folder`; their rows."""
     counts: dict[str, int] = {}
     con = duckdb.connect()
     try:
@@ -175,6 +213,9 @@ def _write_tables(settings: Settings, tables: list[str], schema: str, folder: Pa
         for table in tables:
             con.execute(f"create table pub.main.{table} as select * from wh.{schema}.{table}")
             counts[table] = con.execute(f"select count(*) from pub.main.{table}").fetchone()[0]
+            if table in dictionary:
+                columns = [r[0] for r in con.execute(f"describe pub.main.{table}").fetchall()]
+                write_comments(con, f"pub.main.{table}", dictionary[table], columns)
             con.execute(
                 f"copy pub.main.{table} to '{_sql_path(folder / (table + '.parquet'))}' "
                 "(format parquet)"

@@ -24,7 +24,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import logging
 import os
 import shutil
 import uuid
@@ -32,7 +31,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-log = logging.getLogger("hansyn.publish")
+from ..sources.personnummer import masked_logger
+
+log = masked_logger("hansyn.publish")
 
 MANIFEST = ".publication.json"
 # What pre-versions code left in the marts folder when it was killed.

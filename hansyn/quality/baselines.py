@@ -7,7 +7,6 @@ baseline; a night on which no source has a loaded row has nothing to publish."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-log = logging.getLogger("hansyn.quality")
+from ..sources.personnummer import masked_logger
+
+log = masked_logger("hansyn.quality")
 
 # The published table that says, per file, how many rows the last publication was made from.
 PUBLISHED_LOADS = "load_quality.parquet"

@@ -649,7 +649,7 @@ def run_quality_checks(source: Source, settings: Settings, run_id: str) -> list[
                 suite, con, source.table, run_id, accept_drop, settings.marts_dir
             )
         else:
-            log.info("%s: unchanged since its last validation, every check passed", source.name)
+            log.debug("%s: unchanged since its last validation, every check passed", source.name)
         record_outcomes(con, run_id, source.name, outcomes)
         con.execute(
             "insert into audit.quality_fingerprints values (?, ?, ?, ?)",

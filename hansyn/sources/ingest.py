@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import inspect
+import logging
 import os
 import sys
 import time
@@ -178,10 +179,18 @@ def parse_source(
         if accepted.rows_read == 0:
             return
         name = accepted.file_name
-        for _, other, _, _ in candidates:
+        for _, other, known, _ in candidates:
             other.status = "duplicate"
             other.message = f"same content as {name}: not counted again"
-            log.warning("%s/%s: %s", source.name, other.file_name, other.message)
+            # Said the night it arrived; a night after that is no news (--verbose says it).
+            told = (
+                known is not None
+                and known["status"] == "duplicate"
+                and known["message"] == other.message
+                and known["file_sha256"] == other.file_sha256
+            )
+            level = logging.DEBUG if told else logging.WARNING
+            log.log(level, "%s/%s: %s", source.name, other.file_name, other.message)
         candidates.clear()
 
     queues = list(by_content.values())
@@ -448,7 +457,11 @@ def ingest_source(
         record_load(con, run_id, report, kept, version)
         con.execute("commit")
     reused = sum(1 for f in report.files if f.reused)
-    log.info(
+    # A source with no new or changed file is no news: its line only with --verbose.
+    log.log(
+        logging.DEBUG
+        if reused + len(report.with_status("duplicate")) == len(report.files)
+        else logging.INFO,
         "%s: %d files (%d unchanged, %d refused, %d duplicate), %d rows loaded, %d rejected",
         source.name,
         len(report.files),
