@@ -199,8 +199,17 @@ def remove_leftovers(marts: Path) -> list[str]:
 
 
 def new_version(marts: Path) -> Path:
-    folder = versions_dir(marts) / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
+    """A new version folder whose name sorts after every existing one: `leftovers` takes a
+    complete version that sorts after the current one for a publication never switched in, so
+    two publications within one second (or a clock set back) must still sort in order."""
+    root = versions_dir(marts)
+    root.mkdir(parents=True, exist_ok=True)
+    latest = max((p.name for p in root.iterdir()), default="")
+    moment = dt.datetime.now()
+    while f"{moment:%Y%m%dT%H%M%S.%f}" <= latest[: len("YYYYmmddTHHMMSS.ffffff")]:
+        moment += dt.timedelta(microseconds=1)
+    folder = root / f"{moment:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
     return folder
 
 
