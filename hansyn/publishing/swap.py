@@ -211,7 +211,12 @@ def _write_tables(
             f"(storage_version '{PUBLISHED_STORAGE_VERSION}')"
         )
         for table in tables:
-            con.execute(f"create table pub.main.{table} as select * from wh.{schema}.{table}")
+            # The rows in one order (every column, left to right): a model's order depends on
+            # dbt's threads and DuckDB's plan, and the same tables must give the same files.
+            con.execute(
+                f"create table pub.main.{table} as "
+                f"select * from wh.{schema}.{table} order by all nulls last"
+            )
             counts[table] = con.execute(f"select count(*) from pub.main.{table}").fetchone()[0]
             if table in dictionary:
                 columns = [r[0] for r in con.execute(f"describe pub.main.{table}").fetchall()]
