@@ -198,6 +198,17 @@ def remove_leftovers(marts: Path) -> list[str]:
     return removed
 
 
+def _moment_of(name: str) -> dt.datetime:
+    """The time a version folder's name gives (to the microsecond, or to the second for the
+    names of the first versions); the epoch for a name that gives none."""
+    for form, width in (("%Y%m%dT%H%M%S.%f", 22), ("%Y%m%dT%H%M%S", 15)):
+        try:
+            return dt.datetime.strptime(name[:width], form)
+        except ValueError:
+            continue
+    return dt.datetime(1970, 1, 1)
+
+
 def new_version(marts: Path) -> Path:
     """A new version folder whose name sorts after every existing one: `leftovers` takes a
     complete version that sorts after the current one for a publication never switched in, so
@@ -206,8 +217,8 @@ def new_version(marts: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     latest = max((p.name for p in root.iterdir()), default="")
     moment = dt.datetime.now()
-    while f"{moment:%Y%m%dT%H%M%S.%f}" <= latest[: len("YYYYmmddTHHMMSS.ffffff")]:
-        moment += dt.timedelta(microseconds=1)
+    if f"{moment:%Y%m%dT%H%M%S.%f}" <= latest:
+        moment = _moment_of(latest) + dt.timedelta(microseconds=1)
     folder = root / f"{moment:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
     return folder
