@@ -216,7 +216,8 @@ def test_a_lost_warehouse_is_rebuilt_and_the_publication_stays_intact(hansyn_env
     version is a folder of its own and does not need it: it stays whole, readable, checked
     against its manifest. `hansyn refresh` with the same raw zone and the same pseudonym key
     rebuilds the warehouse and publishes the same numbers (the same Parquet files byte for byte),
-    only load_quality's `loaded_at` (when a file was first loaded) being new, and the report."""
+    only load_quality's `loaded_at` and data_coverage's `last_loaded_at` (when a file was first
+    loaded) being new, and the report."""
     env = {**os.environ}
     _sample_city(env)
     _refresh(env)
@@ -239,6 +240,9 @@ def test_a_lost_warehouse_is_rebuilt_and_the_publication_stays_intact(hansyn_env
     assert changed <= {
         "load_quality.parquet",
         "load_quality.csv",
+        # data_coverage.last_loaded_at: when a source's newest file was first loaded, as well
+        "data_coverage.parquet",
+        "data_coverage.csv",
         PUBLISHED_DB,
         "indikatorrapport.html",
     }, changed
