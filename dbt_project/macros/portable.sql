@@ -59,11 +59,18 @@
 {%- endmacro %}
 
 {% macro trino__month_series_from(first_month, last_month, alias, column) -%}
-    cross join unnest(sequence({{ first_month }}, {{ last_month }}, interval '1' month)) as {{ alias }} ({{ column }})
+    cross join unnest(
+        case when {{ first_month }} <= {{ last_month }}
+        then sequence({{ first_month }}, {{ last_month }}, interval '1' month) end
+    ) as {{ alias }} ({{ column }})
 {%- endmacro %}
 
 {% macro spark__month_series_from(first_month, last_month, alias, column) -%}
-    lateral view explode(sequence({{ first_month }}, {{ last_month }}, interval 1 month)) {{ alias }} as {{ column }}
+    {#- Spark's sequence fails when it would run backwards; DuckDB's series is then empty. -#}
+    lateral view explode(
+        case when {{ first_month }} <= {{ last_month }}
+        then sequence({{ first_month }}, {{ last_month }}, interval 1 month) end
+    ) {{ alias }} as {{ column }}
 {%- endmacro %}
 
 {#- The value of `value` on the row where `by` is smallest / largest (DuckDB arg_min/arg_max,
