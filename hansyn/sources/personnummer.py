@@ -27,7 +27,7 @@ def pseudonymise(canonical_personnummer: str, key: bytes) -> str:
 # 10 or 12 digits with at most one separator before the last four, not inside a longer run of
 # digits nor the whole part of a decimal number (1109151234,50 kronor is no one's number), its
 # date real (a samordningsnummer's day + 60, a 12-digit form born 18xx–20xx, never in the
-# future). Letters may touch it (`pnr198501011236`, `Anna850101-1236`). A mistyped number in
+# future). Letters may touch it (`pnr191212121212`, `Anna121212-1212`). A mistyped number in
 # its written form (hyphen, plus or none, standing alone) is still one, check digit or not; one
 # glued to letters or split by a space must pass the Luhn check too, so that a code such as
 # UPH-198001011234X or a date and time 20240101 1200 is left alone. A run of 32 or more hex
@@ -202,7 +202,7 @@ def orgnr_digits(series: pd.Series) -> pd.Series:
 # It never enters the warehouse: a supplier column and a file name carry a keyed token instead,
 # X and nine hex digits, the same for the same number wherever it stands (so a report's file
 # name still says whose it is), and published as XXXXXXXXXX.
-# A token may follow letters (`pnrX…` for `pnr198501011236` in a file name).
+# A token may follow letters (`pnrX…` for `pnr191212121212` in a file name).
 SOLE_TRADER_TOKEN = re.compile(r"(?<![0-9])X[0-9a-f]{9}(?![0-9a-f])")
 PUBLISHED_MASK = "XXXXXXXXXX"
 

@@ -7,9 +7,8 @@ contracts as (
     select snapshot_date from {{ ref('stg_avtalsregister__contracts') }}
 ),
 
--- The newest snapshot's date is the reference date (process_sync, placement_pipeline).
 reference as (
-    select max(snapshot_date) as reference_date from contracts
+    select reference_date from {{ ref('int_reference_date_selected') }}
 ),
 
 quarters as (
@@ -70,7 +69,8 @@ spans as (
         min(registration_dates.event_date) as covers_from,
         max(registration_dates.event_date) as covers_to
     from registration_dates
-    cross join reference
+    -- No row when no snapshot is loaded: every date counts then.
+    left join reference on true
     where
         registration_dates.event_date is not null
         and (
