@@ -7,37 +7,21 @@ report: a year the suppliers' reports do not cover to 31 December is named as th
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 
 import duckdb
 import pytest
 
-from hansyn.config import DBT_PROJECT_DIR, load_settings
-from hansyn.manifest import dbt_command
+from hansyn.config import load_settings
 from hansyn.report import formatting, render
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
 from tests.browser import plain, read_report
 from tests.conftest import write_text
-from tests.pipeline import luhn
+from tests.pipeline import pnr, run_dbt
 from tests.report_fixture import make_published
 
 SURVEY = "Svars-ID;Omgång;Roll;F1;F2;F3;F4;F5;F6;F7;F8;F9\n"
 LOADED_AT = dt.datetime(2026, 4, 1, 2, 0)
-
-
-def pnr(birth: str, serial: str) -> str:
-    return birth + serial + luhn(birth[2:] + serial)
-
-
-def _dbt(*args: str, target) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [dbt_command(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
 
 
 @pytest.mark.slow
@@ -67,7 +51,7 @@ def test_each_loaded_source_and_payer_has_its_files_rows_and_period(hansyn_env):
     settings = load_settings()
     for source in SOURCES.values():
         ingest_source(source, settings, "r1", loaded_at=LOADED_AT)
-    built = _dbt("run", "--select", "+data_coverage", target=hansyn_env / "dbt_target")
+    built = run_dbt("run", "--select", "+data_coverage", target=hansyn_env / "dbt_target")
     assert built.returncode == 0, built.stdout[-3000:]
 
     con = duckdb.connect(str(hansyn_env / "warehouse.duckdb"), read_only=True)

@@ -4,24 +4,13 @@ builds with `--exclude-resource-type unit_test`, since they test the SQL, not th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from hansyn.config import DBT_PROJECT_DIR, load_settings
-from hansyn.manifest import dbt_command
+from hansyn.config import load_settings
 from hansyn.sources import SOURCES
 from hansyn.sources.ingest import ingest_source
-
-
-def _dbt(*args: str, target) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [dbt_command(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+from tests.pipeline import run_dbt
 
 
 @pytest.mark.slow
@@ -32,10 +21,10 @@ def test_every_dbt_unit_test_passes(hansyn_env):
     for source in SOURCES.values():
         ingest_source(source, settings, "unit-tests")
     target = hansyn_env / "dbt_target"
-    built = _dbt("build", "--empty", "--resource-type", "seed", "model", target=target)
+    built = run_dbt("build", "--empty", "--resource-type", "seed", "model", target=target)
     assert built.returncode == 0, built.stdout[-3000:]
 
-    tested = _dbt("test", "--select", "test_type:unit", target=target)
+    tested = run_dbt("test", "--select", "test_type:unit", target=target)
 
     assert tested.returncode == 0, tested.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))

@@ -12,14 +12,11 @@ hidden counts are published in all but name.
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
 
 import duckdb
 import pytest
 
 from hansyn.config import DBT_PROJECT_DIR, load_settings
-from hansyn.manifest import dbt_command
 from hansyn.publishing.privacy import (
     PublicationBlocked,
     declared_privacy,
@@ -28,6 +25,7 @@ from hansyn.publishing.privacy import (
 )
 from hansyn.publishing.relations import pinned_cells
 from hansyn.publishing.swap import publish
+from tests.pipeline import run_dbt
 
 with (DBT_PROJECT_DIR / "seeds" / "geography.csv").open(encoding="utf-8") as _f:
     _SEED = [r for r in csv.DictReader(_f) if r["mellanomrade"]]
@@ -184,15 +182,6 @@ def test_pinned_cells_solves_with_whole_numbers_of_at_least_one():
     assert [(p.cell, p.value) for p in found] == [("y", 1)]
 
 
-def _dbt(*args: str, target) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [dbt_command(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-
-
 def _computed_rows() -> list[tuple]:
     """int_geographic_distribution_computed for COUNTS: both area levels, keys of 0.25 and 1/36."""
     rows = []
@@ -234,9 +223,9 @@ def test_the_geography_models_leave_nothing_determined(hansyn_env):
     )
     con.close()
     target = hansyn_env / "dbt_target"
-    seeded = _dbt("seed", "--select", "geography", target=target)
+    seeded = run_dbt("seed", "--select", "geography", target=target)
     assert seeded.returncode == 0, seeded.stdout[-3000:]
-    built = _dbt(
+    built = run_dbt(
         "run",
         "--select",
         "geographic_distribution",

@@ -13,17 +13,12 @@ import openpyxl
 import pytest
 
 from tests.conftest import published, write_text
-from tests.pipeline import luhn
+from tests.pipeline import pnr
 
 pytestmark = pytest.mark.slow
 
 KEY = b"test-key-not-secret"  # the hansyn_env fixture's HANSYN_PSEUDONYM_KEY
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def pnr(birth: str, serial: str) -> str:
-    """12 digits; the serial's last digit is the sex (odd = man)."""
-    return birth + serial + luhn(birth[2:] + serial)
 
 
 # name: (personnummer, sex, birth date)
